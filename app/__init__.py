@@ -1,0 +1,1 @@
+"""TPMRI Live: capture, synchronisation, the inference worker and the Qt window."""

@@ -1,0 +1,1 @@
+"""Frame sources (cameras, files, replays, synthetic), pairing by timestamp, recording."""

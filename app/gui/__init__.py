@@ -1,0 +1,1 @@
+"""The Qt window: a thin layer over the plain objects in tpmri_live."""

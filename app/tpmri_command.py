@@ -1,0 +1,47 @@
+"""The `tpmri` command: research and setup subcommands gathered from the packages that own them.
+
+It lives in the application package because it is the one place allowed to import both
+`tpmri_core` and `tpmri_calibration`. Each subcommand module exposes
+`add_parser(subparsers) -> argparse.ArgumentParser` and sets `run=callable(args) -> int`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from tpmri_core.errors import UserError
+
+# Imported lazily so that `tpmri --help` does not pay for torch.
+SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "tpmri_core.commands.profile",
+    "tpmri_core.commands.bench",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tpmri", description="TPMRI RGB-T tracker: profiling, benchmarks, data, training and evaluation."
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module_name in SUBCOMMAND_MODULES:
+        importlib.import_module(module_name).add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except UserError as error:
+        print(f"tpmri {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

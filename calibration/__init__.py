@@ -1,0 +1,1 @@
+"""Thermal-to-RGB calibration: homography estimation, its file format and registration."""

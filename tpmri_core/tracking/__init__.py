@@ -1,0 +1,1 @@
+"""The tracker: crops, the model step, decoding and mapping back to image pixels."""
