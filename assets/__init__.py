@@ -1,0 +1,1 @@
+"""Files shipped with TPMRI Live: the default weights (importable as `tpmri_assets`)."""

@@ -1,0 +1,62 @@
+"""`tpmri bench`: tracking steps per second on real-sized frames, with median and p90 latency."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from tpmri_core.benchmarking import measure_tracking_speed
+from tpmri_core.errors import UserError
+from tpmri_core.tracking.tracker import Tracker
+from tpmri_core.weights import resolve_model
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "bench",
+        help="measure tracking speed (crop + model + decode)",
+        description="Track a moving target on real-sized frames and report steps per second with median "
+        "and 90th-percentile latency. Defaults: the default variant with its bundled weights.",
+    )
+    parser.add_argument("--variant", help="model variant (default: the default variant)")
+    parser.add_argument("--weights", type=Path, help="TPMRI weights file (.safetensors)")
+    parser.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
+    parser.add_argument("--precision", default="auto", help="auto, fp32, bf16 or fp16 (CUDA only; default auto)")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the model (CUDA graphs on a GPU)")
+    parser.add_argument("--frames", type=int, default=200, help="timed tracking steps (default 200)")
+    parser.add_argument("--size", default="640x480", help="frame size WxH (default 640x480)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def _parse_size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise UserError(f"--size {text!r} must look like 640x480") from None
+    if width < 64 or height < 64:
+        raise UserError(f"--size {text!r} is too small (at least 64x64)")
+    return width, height
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.frames < 1:
+        raise UserError(f"--frames must be at least 1, got {args.frames}")
+    frame_wh = _parse_size(args.size)
+    resolved = resolve_model(args.variant, args.weights)
+    try:
+        tracker = Tracker(resolved.model, device=args.device, precision=args.precision, compile_model=args.compile)
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    report = measure_tracking_speed(tracker, resolved.variant, args.frames, frame_wh)
+    if args.json:
+        print(json.dumps(report.as_json()))
+    else:
+        print(
+            f"{resolved.describe()} on {report.device}: {report.fps:.1f} FPS "
+            f"(median {report.median_ms:.1f} ms, p90 {report.p90_ms:.1f} ms, {report.frames} frames "
+            f"of {frame_wh[0]}x{frame_wh[1]})"
+        )
+    return 0

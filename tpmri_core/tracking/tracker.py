@@ -1,0 +1,175 @@
+"""The two-method tracker: `initialize(frame, box_xywh)`, then `track(frame) -> TrackResult` per frame.
+
+It owns the geometry (crops, Hann window, mapping back, clamping), the device and precision, and TMR's
+temporal state, which it resets on every `initialize` and never updates from a non-finite step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+
+from tpmri_core.frames import RGBTFrame
+from tpmri_core.models.head import decode_peak
+from tpmri_core.models.tpi import TemporalState
+from tpmri_core.models.tpmri import TPMRI, TemplateTokens
+from tpmri_core.tracking.crops import CropTransform, clamp_box_xywh, crop_image, crop_transform
+from tpmri_core.tracking.preprocess import rgb_to_tensor, tir_to_tensor
+from tpmri_core.tracking.result import StepTimings, TrackResult
+
+TEMPLATE_FACTOR = 2.0
+SEARCH_FACTOR = 4.0
+MIN_BOX_PX = 2.0
+
+
+def resolve_device(device: str) -> torch.device:
+    """'auto' picks CUDA when there is one; asking for CUDA without one is a user error."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
+        raise ValueError(f"device {device!r} must be auto, cpu or cuda")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} was asked for but no CUDA GPU is available")
+    return torch.device(device)
+
+
+def validate_box_xywh(box_xywh: tuple[float, ...] | np.ndarray, image_wh: tuple[int, int]) -> np.ndarray:
+    box = np.asarray(box_xywh, dtype=np.float64).reshape(-1)
+    if box.shape != (4,) or not np.all(np.isfinite(box)):
+        raise ValueError(f"initial box must be four finite numbers x,y,w,h, got {box_xywh}")
+    x, y, w, h = box
+    width, height = image_wh
+    if w <= 0 or h <= 0:
+        raise ValueError(f"initial box {tuple(box)} needs a positive width and height")
+    if x >= width or y >= height or x + w <= 0 or y + h <= 0:
+        raise ValueError(f"initial box {tuple(box)} lies outside the {width}x{height} image")
+    return box
+
+
+class Tracker:
+    """TPMRI single-object tracker over registered RGB-T frames.
+
+    Args:
+        model: the network (its weights already loaded).
+        device: 'auto', 'cpu' or 'cuda'.
+        precision: 'auto' (bf16 on a CUDA GPU that supports it, else fp16 on CUDA, fp32 on CPU),
+            'fp32', 'bf16' or 'fp16'.
+        compile_model: run the model through torch.compile ('reduce-overhead' uses CUDA graphs on a GPU).
+        hann_window: weight the score map with a Hann window (favours small motion, as OSTrack does).
+    """
+
+    def __init__(
+        self,
+        model: TPMRI,
+        device: str = "auto",
+        precision: str = "auto",
+        compile_model: bool = False,
+        hann_window: bool = True,
+    ) -> None:
+        self.device = resolve_device(device)
+        self.model = model.to(self.device).eval()
+        self.autocast_dtype = self._autocast_dtype(precision)
+        forward = self.model.forward_with_template
+        self.forward = torch.compile(forward, mode="reduce-overhead") if compile_model else forward
+        map_h, map_w = model.layout.search_hw
+        window = torch.outer(torch.hann_window(map_h + 2, periodic=False)[1:-1], torch.hann_window(map_w + 2, periodic=False)[1:-1])
+        self.window = window.to(self.device) if hann_window else None
+        self._template: TemplateTokens | None = None
+        self._box_xywh: np.ndarray | None = None
+        self._state: TemporalState | None = None
+
+    def _autocast_dtype(self, precision: str) -> torch.dtype | None:
+        if precision not in ("auto", "fp32", "bf16", "fp16"):
+            raise ValueError(f"precision {precision!r} must be auto, fp32, bf16 or fp16")
+        if self.device.type != "cuda" or precision == "fp32":
+            return None
+        if precision == "auto":
+            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.bfloat16 if precision == "bf16" else torch.float16
+
+    def _autocast(self) -> contextlib.AbstractContextManager[None]:
+        if self.autocast_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=self.device.type, dtype=self.autocast_dtype)
+
+    @property
+    def box_xywh(self) -> np.ndarray | None:
+        return None if self._box_xywh is None else self._box_xywh.copy()
+
+    @property
+    def state(self) -> TemporalState | None:
+        return self._state
+
+    def reset(self) -> None:
+        """Forget TMR's history (every layer) while keeping the target."""
+        self._state = self.model.initial_state(1)
+
+    def _crop_pair(self, frame: RGBTFrame, transform: CropTransform) -> tuple[torch.Tensor, torch.Tensor]:
+        patch_rgb = crop_image(frame.rgb, transform)
+        patch_tir = crop_image(frame.tir, transform)
+        return rgb_to_tensor(patch_rgb, self.device), tir_to_tensor(patch_tir, self.device)
+
+    def initialize(self, frame: RGBTFrame, box_xywh: tuple[float, float, float, float] | np.ndarray) -> None:
+        """Start tracking the target in `box_xywh` (image pixels); resets TMR's state.
+
+        Raises ValueError for a box that is not finite, has no area or lies outside the image.
+        """
+        box = validate_box_xywh(box_xywh, frame.size_wh)
+        box = clamp_box_xywh(box, frame.size_wh, MIN_BOX_PX)
+        transform = crop_transform(box, TEMPLATE_FACTOR, self.model.template_size)
+        with torch.inference_mode(), self._autocast():
+            self._template = self.model.embed_template(*self._crop_pair(frame, transform))
+        self._box_xywh = box
+        self.reset()
+
+    @torch.inference_mode()
+    def track(self, frame: RGBTFrame) -> TrackResult:
+        """Locate the target in the next frame."""
+        if self._template is None or self._box_xywh is None or self._state is None:
+            raise RuntimeError("call initialize(frame, box_xywh) before track(frame)")
+        start = time.perf_counter()
+        transform = crop_transform(self._box_xywh, SEARCH_FACTOR, self.model.search_size)
+        search_rgb, search_tir = self._crop_pair(frame, transform)
+        cropped = time.perf_counter()
+
+        with self._autocast():
+            output = self.forward(self._template, search_rgb, search_tir, self._state)
+        box_crop, score = decode_peak(output.maps, self.window)
+        values = torch.cat([box_crop.flatten(), score.flatten(), output.alpha.flatten()]).float().cpu().numpy()
+        modelled = time.perf_counter()
+
+        box_fraction, peak, alpha = values[:4], float(values[4]), values[5:]
+        lost = not bool(np.all(np.isfinite(values)))
+        if not lost:
+            center = transform.crop_to_image_xy(box_fraction[:2] * transform.output_size)
+            size = box_fraction[2:4] * transform.side_px
+            box = np.concatenate([center - size / 2, size])
+            self._box_xywh = clamp_box_xywh(box, frame.size_wh, MIN_BOX_PX)
+            self._state = output.state.detach()
+        decoded = time.perf_counter()
+
+        alpha_per_layer = tuple(float(a) for a in alpha) if not lost else ()
+        return TrackResult(
+            box_xywh=tuple(float(v) for v in self._box_xywh),
+            score=peak if not lost else 0.0,
+            alpha_mean=float(np.mean(alpha)) if not lost else math.nan,
+            alpha_per_layer=alpha_per_layer,
+            lost=lost,
+            timings=StepTimings(
+                crop_ms=(cropped - start) * 1e3,
+                model_ms=(modelled - cropped) * 1e3,
+                decode_ms=(decoded - modelled) * 1e3,
+            ),
+        )
+
+    def track_sequence(self, frames: Iterator[RGBTFrame], box_xywh: tuple[float, float, float, float]) -> Iterator[TrackResult]:
+        """Initialise on the first frame and track the rest; yields one result per following frame."""
+        first = next(frames)
+        self.initialize(first, box_xywh)
+        for frame in frames:
+            yield self.track(frame)
