@@ -1,1 +1,1 @@
-"""training."""
+"""Training: clips, augmentation, losses and the loop."""

@@ -1,0 +1,79 @@
+"""Everything a training run is told, in one validated dataclass (saved beside its checkpoints)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+
+@dataclass
+class TrainConfig:
+    """A training run.
+
+    Args:
+        variant: model variant to build; model_overrides change its constructor arguments.
+        data: clip sources, each 'synth', 'synth:SEED' or 'DATASET:ROOT', optionally '@WEIGHT' at the end.
+        out_dir: where checkpoints, logs and the exported weights go.
+        steps: optimiser steps in all (resuming continues towards the same number).
+        batch_size: clips per step and per process.
+        clip_length: consecutive search frames per clip (T >= 2: TMR's history is trained as used).
+        lr / backbone_lr_scale: AdamW learning rate; ViT blocks and stems use lr * scale (0.1 when fine-tuning
+            pretrained weights, 1.0 from scratch).
+        warmup_steps: linear warm-up, then cosine decay to lr * min_lr_ratio.
+        clip_grad: gradient norm limit.
+        freeze: 'none', or 'backbone' (ViPT-style: ViT blocks, RGB stem and position embeddings frozen;
+            TPI, thermal stem and head trained).
+        pretrained: a local timm/MAE/OSTrack/ViPT or TPMRI file to start from.
+        alpha_weight: weight of the optional modality-reliability loss (see losses.alpha_supervision_loss);
+            0 trains alpha from the tracking loss alone, as the paper does.
+        device: 'auto', 'cpu' or 'cuda'; AMP (bf16) is used on CUDA.
+        workers: clip-making processes per training process (0: make clips in the training process).
+        checkpoint_every_s: seconds between resumable checkpoints.
+        val_every: steps between quick held-out evaluations (0: never); val_sequences of val_frames frames.
+        seed: seeds the model's initialisation, the sampling and the synthetic scenes.
+        synth_width / synth_height: size of generated frames.
+    """
+
+    variant: str = "tpmri-tiny"
+    model_overrides: dict = field(default_factory=dict)
+    data: list[str] = field(default_factory=lambda: ["synth"])
+    out_dir: str = "runs/train"
+    steps: int = 20000
+    batch_size: int = 16
+    clip_length: int = 2
+    lr: float = 4e-4
+    backbone_lr_scale: float = 1.0
+    weight_decay: float = 1e-4
+    warmup_steps: int = 500
+    min_lr_ratio: float = 0.05
+    clip_grad: float = 1.0
+    freeze: str = "none"
+    pretrained: str | None = None
+    alpha_weight: float = 0.0
+    device: str = "auto"
+    workers: int = 0
+    checkpoint_every_s: float = 300.0
+    log_every: int = 10
+    val_every: int = 500
+    val_sequences: int = 6
+    val_frames: int = 120
+    seed: int = 1
+    synth_width: int = 480
+    synth_height: int = 360
+
+    def __post_init__(self) -> None:
+        if self.clip_length < 2:
+            raise ValueError(f"clip_length must be at least 2 (TMR's history), got {self.clip_length}")
+        if self.steps < 1 or self.batch_size < 1:
+            raise ValueError(f"steps and batch_size must be positive, got {self.steps} and {self.batch_size}")
+        if self.freeze not in ("none", "backbone"):
+            raise ValueError(f"freeze must be 'none' or 'backbone', got {self.freeze!r}")
+        if not self.data:
+            raise ValueError("at least one --data source is needed")
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown training settings: {', '.join(unknown)}")
+        return cls(**values)

@@ -1,0 +1,123 @@
+"""Where training clips come from: synthetic sequences generated in memory, or dataset sequences on disk."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence as SequenceType
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from tpmri_core.data.sequences import Sequence, list_sequences, load_sequence
+from tpmri_core.errors import UserError
+from tpmri_core.training.clips import LabelledFrame, RawClip, sample_clip_indices
+
+
+class ClipSource(Protocol):
+    name: str
+
+    def sample(self, clip_length: int, rng: np.random.Generator) -> RawClip: ...
+
+
+class SyntheticClipSource:
+    """A rotating pool of generated sequences kept in memory; one is replaced every `refresh_every` clips,
+    so training sees an endless stream of new scenes without writing anything to disk.
+
+    Args:
+        seed: base seed; sequence k uses seed * 1_000_003 + k (evaluation seeds must not overlap).
+        pool_size: sequences held at once.
+        sequence_frames: frames per generated sequence.
+        refresh_every: clips sampled between two replacements.
+        max_gap: largest template-to-search distance in frames.
+    """
+
+    name = "synth"
+
+    def __init__(
+        self,
+        seed: int,
+        pool_size: int = 12,
+        sequence_frames: int = 60,
+        refresh_every: int = 8,
+        max_gap: int = 50,
+        width: int = 480,
+        height: int = 360,
+    ) -> None:
+        from tpmri_core.data.synth import SynthConfig
+
+        self.config = SynthConfig(width=width, height=height)
+        self.seed = seed
+        self.sequence_frames = sequence_frames
+        self.refresh_every = refresh_every
+        self.max_gap = max_gap
+        self._next_sequence = 0
+        self._since_refresh = 0
+        self._pool = [self._generate() for _ in range(pool_size)]
+
+    def _generate(self) -> list[LabelledFrame]:
+        from tpmri_core.data.synth import generate_sequence
+
+        seed = self.seed * 1_000_003 + self._next_sequence
+        self._next_sequence += 1
+        return [
+            LabelledFrame(f.rgb, f.tir, f.box_xywh_rgb, f.events)
+            for f in generate_sequence(seed, self.sequence_frames, self.config)
+        ]
+
+    def sample(self, clip_length: int, rng: np.random.Generator) -> RawClip:
+        self._since_refresh += 1
+        if self._since_refresh >= self.refresh_every:
+            self._since_refresh = 0
+            self._pool[int(rng.integers(len(self._pool)))] = self._generate()
+        frames = self._pool[int(rng.integers(len(self._pool)))]
+        clean = [i for i, f in enumerate(frames) if not f.events]
+        template, previous = sample_clip_indices(len(frames), clip_length, self.max_gap, rng, clean)
+        return RawClip(frames[template], frames[previous], tuple(frames[previous + 1 : previous + 1 + clip_length]))
+
+
+class DatasetClipSource:
+    """Clips from the sequences of a dataset root (LasHeR, RGBT234, ... in their published layouts)."""
+
+    def __init__(self, dataset: str, root: Path, split: str | None = None, max_gap: int = 200) -> None:
+        self.name = dataset
+        names = list_sequences(dataset, root, split)
+        if not names:
+            raise UserError(f"dataset {dataset} at {root} has no sequences")
+        self.sequences: list[Sequence] = [load_sequence(dataset, root, name) for name in names]
+        self.max_gap = max_gap
+
+    def _labelled(self, sequence: Sequence, index: int) -> LabelledFrame:
+        frame = sequence.read_frame(index)
+        box = sequence.gt_rgb_xywh[index]
+        return LabelledFrame(frame.rgb, frame.tir, tuple(float(v) for v in box))
+
+    def sample(self, clip_length: int, rng: np.random.Generator) -> RawClip:
+        for _ in range(100):
+            sequence = self.sequences[int(rng.integers(len(self.sequences)))]
+            boxes = sequence.gt_rgb_xywh
+            if boxes is None or len(sequence) < clip_length + 2:
+                continue
+            valid = np.all(np.isfinite(boxes), axis=1) & (boxes[:, 2] > 1) & (boxes[:, 3] > 1)
+            template, previous = sample_clip_indices(len(sequence), clip_length, self.max_gap, rng, np.flatnonzero(valid).tolist())
+            indices = range(previous, previous + clip_length + 1)
+            if not all(valid[i] for i in indices) or not valid[template]:
+                continue
+            frames = [self._labelled(sequence, i) for i in indices]
+            return RawClip(self._labelled(sequence, template), frames[0], tuple(frames[1:]))
+        raise UserError(f"dataset {self.name}: could not find a clip of {clip_length} annotated frames")
+
+
+class MixedClipSource:
+    """Draws each clip from one of several sources with the given weights."""
+
+    def __init__(self, sources: SequenceType[ClipSource], weights: SequenceType[float]) -> None:
+        if len(sources) != len(weights) or not sources:
+            raise ValueError("need one weight per source and at least one source")
+        total = float(sum(weights))
+        self.sources = list(sources)
+        self.probabilities = np.array(weights, dtype=np.float64) / total
+        self.name = "+".join(s.name for s in sources)
+
+    def sample(self, clip_length: int, rng: np.random.Generator) -> RawClip:
+        source = self.sources[int(rng.choice(len(self.sources), p=self.probabilities))]
+        return source.sample(clip_length, rng)

@@ -1,0 +1,261 @@
+"""The training loop: clips unrolled through TMR, the paper's loss, AdamW with warm-up and cosine decay,
+gradient clipping, bf16 autocast on CUDA, DDP under torchrun, resumable checkpoints and CSV logs."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import math
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.utils.data import DataLoader, IterableDataset, get_worker_info
+from tqdm import tqdm
+
+from tpmri_core.errors import UserError
+from tpmri_core.models.checkpoint import load_checkpoint, load_pretrained, save_checkpoint
+from tpmri_core.models.tpmri import TPMRI
+from tpmri_core.models.variants import build_model
+from tpmri_core.tracking.tracker import resolve_device
+from tpmri_core.training.augment import AugmentConfig, augment_clip
+from tpmri_core.training.batching import ClipBatch, collate_clips
+from tpmri_core.training.clips import JitterConfig, crop_clip
+from tpmri_core.training.config import TrainConfig
+from tpmri_core.training.losses import alpha_supervision_loss, tracking_loss
+from tpmri_core.training.sources import ClipSource, DatasetClipSource, MixedClipSource, SyntheticClipSource
+from tpmri_core.training.validation import quick_validation
+
+RESUME_FILE = "last.pt"
+EXPORT_FILE = "model.safetensors"
+
+
+def parse_data_spec(spec: str, seed: int, config: TrainConfig) -> tuple[ClipSource, float]:
+    """'synth', 'synth:SEED', 'DATASET:ROOT', each optionally ending in '@WEIGHT'."""
+    body, _, weight_text = spec.partition("@")
+    try:
+        weight = float(weight_text) if weight_text else 1.0
+    except ValueError:
+        raise UserError(f"--data {spec!r}: weight {weight_text!r} is not a number") from None
+    name, _, argument = body.partition(":")
+    if name == "synth":
+        synth_seed = int(argument) if argument else seed
+        return SyntheticClipSource(synth_seed, width=config.synth_width, height=config.synth_height), weight
+    if not argument:
+        raise UserError(f"--data {spec!r}: expected DATASET:ROOT (e.g. lasher:/data/LasHeR) or synth")
+    split = "train" if name == "lasher" else None
+    return DatasetClipSource(name, Path(argument), split), weight
+
+
+class ClipStream(IterableDataset):
+    """Endless augmented clips; each process and each loader worker draws from its own seed."""
+
+    def __init__(self, config: TrainConfig, template_size: int, search_size: int, rank: int, start_step: int) -> None:
+        super().__init__()
+        self.config = config
+        self.template_size = template_size
+        self.search_size = search_size
+        self.rank = rank
+        self.start_step = start_step
+
+    def __iter__(self) -> Iterator:
+        worker = get_worker_info()
+        worker_id = worker.id if worker is not None else 0
+        stream_seed = [self.config.seed, self.rank, worker_id, self.start_step]
+        rng = np.random.default_rng(stream_seed)
+        # Different processes and workers (and a resumed run) must not generate the same scenes.
+        scene_seed = self.config.seed + 7919 * (1 + self.rank * 64 + worker_id) + 104_729 * self.start_step
+        sources = [parse_data_spec(s, scene_seed, self.config) for s in self.config.data]
+        source = MixedClipSource([s for s, _ in sources], [w for _, w in sources])
+        jitter, augment = JitterConfig(), AugmentConfig()
+        while True:
+            raw = source.sample(self.config.clip_length, rng)
+            clip = crop_clip(raw, self.template_size, self.search_size, jitter, rng)
+            yield augment_clip(clip, rng, augment)
+
+
+class ClipUnroller(nn.Module):
+    """Runs a batch of clips through the model frame by frame, carrying TMR's state (with gradients), and
+    returns the mean loss; DDP wraps this module so that its forward is what gets synchronised."""
+
+    def __init__(self, model: TPMRI, alpha_weight: float) -> None:
+        super().__init__()
+        self.model = model
+        self.alpha_weight = alpha_weight
+
+    def forward(self, batch: ClipBatch) -> tuple[torch.Tensor, torch.Tensor]:
+        template = self.model.embed_template(batch.template_rgb, batch.template_tir)
+        state = None
+        totals, stats = [], []
+        for t in range(batch.search_rgb.shape[0]):
+            output = self.model.forward_with_template(template, batch.search_rgb[t], batch.search_tir[t], state)
+            state = output.state
+            terms = tracking_loss(output.maps, batch.targets_cxcywh[t])
+            alpha_loss = alpha_supervision_loss(output.alpha, batch.rgb_broken[t], batch.tir_broken[t])
+            totals.append(terms.total + self.alpha_weight * alpha_loss)
+            stats.append(torch.stack([terms.focal, terms.giou, terms.l1, alpha_loss]).detach().float())
+        return torch.stack(totals).mean(), torch.stack(stats).mean(dim=0)
+
+
+def _learning_rate_factor(step: int, config: TrainConfig) -> float:
+    if step < config.warmup_steps:
+        return (step + 1) / config.warmup_steps
+    progress = (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps)
+    cosine = 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+    return config.min_lr_ratio + (1 - config.min_lr_ratio) * cosine
+
+
+def _is_backbone(name: str) -> bool:
+    return name.startswith(("blocks.", "norm.", "rgb_stem.", "pos_template", "pos_search"))
+
+
+def _build_model(config: TrainConfig) -> TPMRI:
+    try:
+        model = build_model(config.variant, **config.model_overrides)
+    except (KeyError, TypeError, ValueError) as error:
+        raise UserError(f"cannot build variant {config.variant!r}: {error}") from None
+    if config.pretrained:
+        path = Path(config.pretrained)
+        if path.suffix == ".safetensors" and "tpmri" in path.read_bytes()[:4096].decode("latin-1"):
+            model.load_state_dict(load_checkpoint(path).model.state_dict())
+        else:
+            print(load_pretrained(model, path).summary())
+    if config.freeze == "backbone":
+        for name, parameter in model.named_parameters():
+            if _is_backbone(name):
+                parameter.requires_grad_(False)
+    return model
+
+
+def _optimizer(model: TPMRI, config: TrainConfig) -> torch.optim.Optimizer:
+    backbone = [p for n, p in model.named_parameters() if p.requires_grad and _is_backbone(n)]
+    rest = [p for n, p in model.named_parameters() if p.requires_grad and not _is_backbone(n)]
+    groups = [{"params": rest, "lr": config.lr}]
+    if backbone:
+        groups.append({"params": backbone, "lr": config.lr * config.backbone_lr_scale})
+    return torch.optim.AdamW(groups, lr=config.lr, weight_decay=config.weight_decay)
+
+
+class _CsvLog:
+    def __init__(self, path: Path, columns: list[str]) -> None:
+        self.path = path
+        self.columns = columns
+        if not path.exists():
+            with path.open("w", newline="") as handle:
+                csv.writer(handle).writerow(columns)
+
+    def write(self, row: dict[str, float]) -> None:
+        with self.path.open("a", newline="") as handle:
+            csv.writer(handle).writerow([row[c] for c in self.columns])
+
+
+def _distributed() -> tuple[int, int, int]:
+    """(rank, world size, local rank) under torchrun; (0, 1, 0) otherwise."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return 0, 1, 0
+    backend = "nccl" if torch.cuda.is_available() else "gloo"
+    if not dist.is_initialized():
+        dist.init_process_group(backend)
+    return dist.get_rank(), world, int(os.environ.get("LOCAL_RANK", "0"))
+
+
+def train(config: TrainConfig, resume: bool = False, show_progress: bool = True) -> Path:
+    """Run (or resume) a training run; returns the exported weights' path."""
+    rank, world, local_rank = _distributed()
+    device = resolve_device(config.device)
+    if device.type == "cuda" and world > 1:
+        device = torch.device("cuda", local_rank)
+        torch.cuda.set_device(device)
+    out_dir = Path(config.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(config.seed)
+
+    model = _build_model(config).to(device)
+    optimizer = _optimizer(model, config)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: _learning_rate_factor(step, config))
+    start_step = 0
+    resume_path = out_dir / RESUME_FILE
+    if resume and resume_path.exists():
+        saved = torch.load(resume_path, map_location=device, weights_only=False)
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        scheduler.load_state_dict(saved["scheduler"])
+        start_step = int(saved["step"])
+        if rank == 0:
+            print(f"resuming {out_dir} at step {start_step}")
+    elif rank == 0:
+        (out_dir / "config.json").write_text(json.dumps(dataclasses.asdict(config), indent=2))
+
+    unroller: nn.Module = ClipUnroller(model, config.alpha_weight)
+    if world > 1:
+        unroller = nn.parallel.DistributedDataParallel(unroller, device_ids=[device.index] if device.type == "cuda" else None)
+    stream = ClipStream(config, model.template_size, model.search_size, rank, start_step)
+    loader = DataLoader(
+        stream,
+        batch_size=config.batch_size,
+        collate_fn=collate_clips,
+        num_workers=config.workers,
+        persistent_workers=config.workers > 0,
+        prefetch_factor=4 if config.workers > 0 else None,
+    )
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else torch.autocast("cpu", enabled=False)
+    log = _CsvLog(out_dir / "log.csv", ["step", "loss", "focal", "giou", "l1", "alpha_loss", "lr", "clips_per_s", "elapsed_s"]) if rank == 0 else None
+    val_log = _CsvLog(out_dir / "val.csv", ["step", "sr", "pr", "elapsed_s"]) if rank == 0 else None
+
+    started = last_checkpoint = last_log = time.time()
+    progress = tqdm(total=config.steps, initial=start_step, disable=rank != 0 or not show_progress, mininterval=5, dynamic_ncols=True)
+    running = torch.zeros(5)
+    batches = iter(loader)
+    model.train()
+    step = start_step
+    for step in range(start_step, config.steps):
+        batch = next(batches).to(device)
+        with autocast:
+            loss, stats = unroller(batch)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip_grad)
+        optimizer.step()
+        scheduler.step()
+        running += torch.cat([loss.detach().float().cpu().view(1), stats.cpu()])
+        progress.update(1)
+        done = step + 1
+        if log is not None and done % config.log_every == 0:
+            now = time.time()
+            mean = (running / config.log_every).tolist()
+            running.zero_()
+            log.write(dict(step=done, loss=round(mean[0], 5), focal=round(mean[1], 5), giou=round(mean[2], 5), l1=round(mean[3], 5),
+                           alpha_loss=round(mean[4], 5), lr=f"{scheduler.get_last_lr()[0]:.3g}",
+                           clips_per_s=round(config.log_every * config.batch_size * world / (now - last_log), 2),
+                           elapsed_s=round(now - started, 1)))
+            progress.set_postfix(loss=f"{mean[0]:.3f}")
+            last_log = now
+        if val_log is not None and config.val_every and done % config.val_every == 0:
+            score = quick_validation(model, config.val_sequences, config.val_frames, device)
+            val_log.write(dict(step=done, sr=round(score.sr, 2), pr=round(score.pr, 2), elapsed_s=round(time.time() - started, 1)))
+            model.train()
+        if rank == 0 and (time.time() - last_checkpoint > config.checkpoint_every_s or done == config.steps):
+            _save_resumable(resume_path, model, optimizer, scheduler, done)
+            save_checkpoint(model, out_dir / EXPORT_FILE, config.variant, _export_metadata(config, done))
+            last_checkpoint = time.time()
+    progress.close()
+    if world > 1:
+        dist.barrier()
+    return out_dir / EXPORT_FILE
+
+
+def _save_resumable(path: Path, model: TPMRI, optimizer: torch.optim.Optimizer, scheduler: object, step: int) -> None:
+    partial = path.with_suffix(".tmp")
+    torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "step": step}, partial)
+    partial.replace(path)
+
+
+def _export_metadata(config: TrainConfig, step: int) -> dict[str, str]:
+    return {"trained_steps": str(step), "train_data": ",".join(config.data), "train_seed": str(config.seed)}
