@@ -18,6 +18,7 @@ from tpmri_core.errors import UserError
 SUBCOMMAND_MODULES: tuple[str, ...] = (
     "tpmri_core.commands.profile",
     "tpmri_core.commands.bench",
+    "tpmri_core.commands.eval",
 )
 
 
