@@ -176,3 +176,21 @@ def test_eval_command_errors(tiny_benchmark: tuple[Path, Path], capsys) -> None:
     assert "dataset root not found" in capsys.readouterr().err
     assert main(base + ["--split", "test"]) == 2
     assert "--split applies to lasher only" in capsys.readouterr().err
+
+
+def test_eval_scores_per_frame_events(tmp_path: Path, capsys) -> None:
+    gt = np.array([[10, 10, 20, 20]] * 4)
+    root, results = tmp_path / "synth", tmp_path / "results"
+    _write_rgbt234_root(root, {"s1": gt, "s2": gt})
+    (root / "s1" / "events.csv").write_text("frame,darkness,crossover\n1,0,0\n2,1,0\n3,1,0\n4,0,0\n")
+    (root / "s2" / "events.csv").write_text("frame,darkness,crossover\n1,0,0\n2,0,0\n3,0,0\n4,1,0\n")
+    lost = gt.astype(float) + [200, 0, 0, 0]
+    write_result_boxes_xywh(results / "s1.txt", np.where([[0], [1], [1], [0]], lost, gt))
+    write_result_boxes_xywh(results / "s2.txt", np.where([[0], [0], [0], [1]], lost, gt))
+    main(["eval", "--dataset", "rgbt234", "--root", str(root), "--results", str(results), "--json"])
+    output = capsys.readouterr().out.strip().splitlines()
+    summary = json.loads(output[-1])
+    assert summary["PR"] == pytest.approx(100 * (2 / 4 + 3 / 4) / 2)
+    assert summary["frame_attributes"] == {"darkness": {"frames": 3, "PR": 0.0, "SR": 0.0}}  # lost in the dark
+    assert summary["attributes"]["darkness"]["sequences"] == 2
+    assert any(line.startswith("per frame event") for line in output)

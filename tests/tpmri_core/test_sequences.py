@@ -219,3 +219,18 @@ def test_missing_folders_and_unknown_names(tmp_path: Path) -> None:
         image.unlink()
     with pytest.raises(UserError, match="no images"):
         open_sequence(folder)
+
+
+def test_per_frame_events_of_synthetic_sequences(tmp_path: Path) -> None:
+    folder = make_rgbt234(tmp_path / "synth0001")
+    (folder / "events.csv").write_text("frame,darkness,crossover\n1,0,0\n2,1,0\n3,1,0\n")
+    sequence = open_sequence(folder)
+    assert sequence.attributes == {"darkness"}  # events that happen at least once
+    np.testing.assert_array_equal(sequence.frame_attributes["darkness"], [False, True, True])
+    assert not sequence.frame_attributes["crossover"].any()
+    (folder / "events.csv").write_text("frame,darkness\n1,0\n2,2\n3,0\n")
+    with pytest.raises(UserError, match=r"events.csv:3: expected a frame number and 1 flags"):
+        open_sequence(folder)
+    (folder / "events.csv").write_text("frame,darkness\n1,0\n")
+    with pytest.raises(UserError, match=r"events.csv: 1 frames but 3 boxes in visible.txt"):
+        open_sequence(folder)

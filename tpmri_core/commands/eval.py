@@ -83,6 +83,11 @@ def json_summary(evaluation: DatasetEvaluation, tracker_name: str) -> dict:
             row.attribute: {"sequences": len(row.score.sequence_names), **_score_columns(row.score)}
             for row in evaluation.attribute_scores
         }
+    if evaluation.frame_attribute_scores:
+        summary["frame_attributes"] = {
+            row.attribute: {"frames": row.score.n_frames, **_score_columns(row.score)}
+            for row in evaluation.frame_attribute_scores
+        }
     return summary
 
 
@@ -93,11 +98,11 @@ def format_report(evaluation: DatasetEvaluation, tracker_name: str, per_sequence
     labels = [protocol.precision_label] + (["NPR"] if protocol.has_normalized_precision else []) + [
         protocol.success_label
     ]
-    header = f"{'':<14}{'seqs':>6}" + "".join(f"{label:>8}" for label in labels)
+    label_columns = "".join(f"{label:>8}" for label in labels)
 
-    def row(label: str, part: BenchmarkScore) -> str:
-        values = list(_score_columns(part).values())
-        return f"{label:<14}{len(part.sequence_names):>6}" + "".join(f"{v:>8.1f}" for v in values)
+    def row(label: str, part: BenchmarkScore, count: int | None = None) -> str:
+        count = len(part.sequence_names) if count is None else count
+        return f"{label:<14}{count:>6}" + "".join(f"{v:>8.1f}" for v in _score_columns(part).values())
 
     lines = [
         f"{tracker_name} on {evaluation.dataset}: {len(score.sequence_names)} sequences, {score.n_frames} frames "
@@ -105,14 +110,18 @@ def format_report(evaluation: DatasetEvaluation, tracker_name: str, per_sequence
         + (f", NPR at {protocol.normalized_precision_at:g}" if protocol.has_normalized_precision else "")
         + (", frame-weighted" if protocol.frame_weighted else "")
         + ")",
-        header,
+        f"{'':<14}{'seqs':>6}{label_columns}",
         row("all", score),
     ]
     if evaluation.skipped:
         lines.append(f"skipped {len(evaluation.skipped)} sequences without result files")
     if evaluation.attribute_scores:
-        lines.append("per attribute:")
+        lines.append("per attribute (sequences that have it):")
         lines.extend(row(r.attribute, r.score) for r in evaluation.attribute_scores)
+    if evaluation.frame_attribute_scores:
+        lines.append("per frame event (frames that have it, pooled):")
+        lines.append(f"{'':<14}{'frames':>6}{label_columns}")
+        lines.extend(row(r.attribute, r.score, r.score.n_frames) for r in evaluation.frame_attribute_scores)
     if per_sequence:
         from tpmri_core.evaluation.scores import score_benchmark
 

@@ -1,16 +1,20 @@
-"""Per-sequence challenge attributes (occlusion, low illumination, thermal crossover, ...).
+"""Challenge attributes (occlusion, low illumination, thermal crossover, ...), per sequence or per frame.
 
-Two file layouts exist, both optional in a dataset root:
+Per sequence, two file layouts exist, both optional in a dataset root:
 - RGBT234 / RGBT210 toolkit: `attr_txt/SequencesName.txt` plus one `attr_txt/<ATTR>.txt` per attribute,
   a 0/1 flag per line in the order of SequencesName.txt;
 - LasHeR: `AttriSeqsTxt/<sequence>.txt`, one line of 19 comma-separated 0/1 flags in the order of
   `Attributes_order.txt` (NO, PO, TO, ... ARC).
+Per frame: `events.csv` in a sequence folder (our synthetic sequences), a header `frame,<name>,...`
+and one row of 0/1 flags per frame.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+
+import numpy as np
 
 from tpmri_core.data.box_files import read_number_rows
 from tpmri_core.data.layouts import find_child
@@ -32,6 +36,24 @@ def sequence_attributes(dataset: str, root: Path, name: str) -> frozenset[str]:
             return frozenset()
         return _attribute_table(str(table_folder.resolve()), table_folder.stat().st_mtime_ns).get(name, frozenset())
     return frozenset()
+
+
+def read_frame_flags(path: Path) -> dict[str, np.ndarray]:
+    """name -> (N,) bool per-frame flags from an events.csv ('frame,<name>,...' header, 0/1 rows)."""
+    lines = [line for line in Path(path).read_text(encoding="utf-8-sig").splitlines() if line.strip()]
+    if not lines:
+        raise UserError(f"{path}: empty, expected a header 'frame,<event>,...'")
+    header = [name.strip() for name in lines[0].split(",")]
+    if header[0].lower() != "frame" or len(header) < 2:
+        raise UserError(f"{path}:1: expected a header 'frame,<event>,...', got {lines[0]!r}")
+    rows = []
+    for line_number, line in enumerate(lines[1:], start=2):
+        fields = [field.strip() for field in line.split(",")]
+        if len(fields) != len(header) or any(field not in ("0", "1") for field in fields[1:]):
+            raise UserError(f"{path}:{line_number}: expected a frame number and {len(header) - 1} flags 0 or 1")
+        rows.append([field == "1" for field in fields[1:]])
+    flags = np.asarray(rows, dtype=bool).reshape(len(rows), len(header) - 1)
+    return {name: flags[:, column] for column, name in enumerate(header[1:])}
 
 
 def _lasher_attributes(root: Path, name: str) -> frozenset[str]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from tpmri_core.data.attributes import sequence_attributes
+from tpmri_core.data.attributes import read_frame_flags, sequence_attributes
 from tpmri_core.data.box_files import read_annotation_xywh
 from tpmri_core.data.layouts import (
     LASHER_SPLIT_FOLDERS,
@@ -50,6 +50,9 @@ class Sequence:
             None when the sequence has no annotation.
         gt_tir_xywh: (N, 4) thermal ground truth (the visible one again for datasets with one file).
         attributes: the dataset's per-sequence challenge attributes, e.g. {'TC', 'LI'}; may be empty.
+            For sequences with per-frame events, the events that occur at least once.
+        frame_attributes: per-frame flags, name -> (N,) bool, where the sequence has them (the
+            events.csv of our synthetic sequences: darkness, overexposure, crossover, ...); else empty.
     """
 
     name: str
@@ -60,6 +63,7 @@ class Sequence:
     gt_rgb_xywh: np.ndarray | None
     gt_tir_xywh: np.ndarray | None
     attributes: frozenset[str] = field(default_factory=frozenset)
+    frame_attributes: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __len__(self) -> int:
         if self.rgb_paths:
@@ -153,6 +157,15 @@ def open_sequence(
             f"{folder}: {_annotation_name(names, spec.tir_annotations)} has {len(gt_tir)} boxes but "
             f"{_annotation_name(names, spec.rgb_annotations)} has {len(gt_rgb)}"
         )
+    frame_attributes: dict[str, np.ndarray] = {}
+    if "events.csv" in names:
+        frame_attributes = read_frame_flags(folder / names["events.csv"])
+        if gt_rgb is not None and any(len(flags) != len(gt_rgb) for flags in frame_attributes.values()):
+            raise UserError(
+                f"{folder / names['events.csv']}: {len(next(iter(frame_attributes.values())))} frames "
+                f"but {len(gt_rgb)} boxes in {_annotation_name(names, spec.rgb_annotations)}"
+            )
+        attributes = attributes | {name for name, flags in frame_attributes.items() if flags.any()}
     rgb_paths: tuple[Path, ...] = ()
     tir_paths: tuple[Path, ...] = ()
     if need_images:
@@ -170,7 +183,8 @@ def open_sequence(
         tir_paths=tir_paths,
         gt_rgb_xywh=gt_rgb,
         gt_tir_xywh=gt_tir,
-        attributes=attributes,
+        attributes=frozenset(attributes),
+        frame_attributes=frame_attributes,
     )
 
 

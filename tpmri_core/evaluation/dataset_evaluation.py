@@ -12,7 +12,7 @@ from pathlib import Path
 from tpmri_core.data.attributes import LASHER_ATTRIBUTE_ORDER
 from tpmri_core.data.sequences import list_sequences, load_sequence
 from tpmri_core.errors import UserError
-from tpmri_core.evaluation.attribute_tables import AttributeScore, attribute_scores
+from tpmri_core.evaluation.attribute_tables import AttributeScore, attribute_scores, frame_attribute_scores
 from tpmri_core.evaluation.protocols import EVALUATED_DATASETS, protocol_for
 from tpmri_core.evaluation.result_files import find_result_files, read_result_boxes_xywh
 from tpmri_core.evaluation.scores import BenchmarkScore, SequenceScore, score_benchmark, score_sequence
@@ -29,6 +29,8 @@ class DatasetEvaluation:
         score: the benchmark score over all evaluated sequences.
         sequence_scores: per-sequence errors and curves, in list order.
         attribute_scores: one row per attribute the dataset root declares (empty without attributes).
+        frame_attribute_scores: one row per per-frame attribute (the events of synthetic sequences),
+            over the flagged frames of all sequences.
         skipped: sequences left out because their result file is missing (only with skip_missing).
         result_prefix: file name prefix of the result files ('' for `<sequence>.txt`).
     """
@@ -37,6 +39,7 @@ class DatasetEvaluation:
     score: BenchmarkScore
     sequence_scores: tuple[SequenceScore, ...]
     attribute_scores: tuple[AttributeScore, ...]
+    frame_attribute_scores: tuple[AttributeScore, ...]
     skipped: tuple[str, ...]
     result_prefix: str
 
@@ -77,6 +80,7 @@ def evaluate_results(
 
     scores = []
     attributes = {}
+    frame_attributes = {}
     for name in names:
         path = results.paths.get(name)
         if path is None:
@@ -90,12 +94,14 @@ def evaluate_results(
         except ValueError as error:
             raise UserError(f"{path}: {error} of {sequence.root}") from None
         attributes[name] = sequence.attributes
+        frame_attributes[name] = sequence.frame_attributes
     order = LASHER_ATTRIBUTE_ORDER if dataset == "lasher" else None
     return DatasetEvaluation(
         dataset=dataset,
         score=score_benchmark(protocol, scores),
         sequence_scores=tuple(scores),
         attribute_scores=attribute_scores(protocol, scores, attributes, attribute_order=order),
+        frame_attribute_scores=frame_attribute_scores(protocol, scores, frame_attributes),
         skipped=results.missing,
         result_prefix=results.prefix,
     )

@@ -134,6 +134,37 @@ def score_sequence(
             with np.errstate(divide="ignore", invalid="ignore"):
                 normalized = np.fmin(normalized, np.where(absent, np.nan, normalized_center_errors(boxes, gt)))
 
+    return _from_frames(protocol, name, errors, normalized, ious, has_ground_truth)
+
+
+def pool_frames(
+    protocol: BenchmarkProtocol, selections: SequenceOf[tuple[SequenceScore, np.ndarray]], name: str
+) -> SequenceScore:
+    """The selected frames of several sequences as one pseudo-sequence (per-frame event scores).
+
+    Args:
+        selections: (sequence score, (N,) bool mask of its frames to keep) pairs.
+    """
+    def gather(values_of) -> np.ndarray:
+        return np.concatenate([values_of(score)[mask] for score, mask in selections])
+
+    normalized = None
+    if protocol.has_normalized_precision:
+        normalized = gather(lambda s: s.normalized_center_errors)
+    return _from_frames(
+        protocol, name, gather(lambda s: s.center_errors_px), normalized, gather(lambda s: s.overlaps),
+        gather(lambda s: s.has_ground_truth),
+    )
+
+
+def _from_frames(
+    protocol: BenchmarkProtocol,
+    name: str,
+    errors: np.ndarray,
+    normalized: np.ndarray | None,
+    ious: np.ndarray,
+    has_ground_truth: np.ndarray,
+) -> SequenceScore:
     return SequenceScore(
         name=name,
         center_errors_px=errors,
@@ -158,10 +189,12 @@ def _precision_curve(
             hits = errors[:, None] <= thresholds[None, :]
     if protocol.absent_counts_as_precision_hit:
         hits[~has_ground_truth] = True
-    return hits.mean(axis=0)
+    return hits.mean(axis=0) if len(errors) else np.zeros(len(thresholds))
 
 
 def _success_curve(ious: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    if not len(ious):
+        return np.zeros(len(thresholds))
     with np.errstate(invalid="ignore"):
         return (ious[:, None] > thresholds[None, :]).mean(axis=0)
 
