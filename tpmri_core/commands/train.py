@@ -10,7 +10,7 @@ from tpmri_core.errors import UserError
 from tpmri_core.training.config import TrainConfig
 from tpmri_core.weights import check_variant
 
-SMOKE = dict(steps=3, batch_size=2, clip_length=2, warmup_steps=1, log_every=1, val_every=0, synth_width=160, synth_height=120)
+SMOKE = dict(steps=3, batch_size=2, warmup_steps=1, log_every=1, val_every=0, synth_width=256, synth_height=192, synth_pool=2, synth_frames=12)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -26,7 +26,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--data", action="append", help="clip source: synth, synth:SEED, lasher:ROOT, rgbt234:ROOT, gtot:ROOT, "
                         "rgbt210:ROOT; add @WEIGHT to mix (repeatable; default synth)")
     parser.add_argument("--out", default=defaults.out_dir, help="run folder (checkpoints, log.csv, val.csv, model.safetensors)")
-    parser.add_argument("--steps", type=int, default=defaults.steps)
+    parser.add_argument("--steps", type=int, help=f"optimiser steps (default {defaults.steps}; 3 with --smoke)")
     parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
     parser.add_argument("--clip-length", type=int, default=defaults.clip_length, help="search frames per clip (>= 2)")
     parser.add_argument("--lr", type=float, default=defaults.lr)
@@ -65,7 +65,7 @@ def _overrides(pairs: list[str]) -> dict:
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     values = dict(
         variant=check_variant(args.variant), model_overrides=_overrides(args.set), data=args.data or ["synth"],
-        out_dir=args.out, steps=args.steps, batch_size=args.batch_size, clip_length=args.clip_length, lr=args.lr,
+        out_dir=args.out, steps=args.steps or TrainConfig.steps, batch_size=args.batch_size, clip_length=args.clip_length, lr=args.lr,
         backbone_lr_scale=args.backbone_lr_scale, weight_decay=args.weight_decay, warmup_steps=args.warmup_steps,
         clip_grad=args.clip_grad, freeze=args.freeze, pretrained=args.pretrained, alpha_weight=args.alpha_weight,
         device=args.device, workers=args.workers, checkpoint_every_s=args.checkpoint_every, val_every=args.val_every,
@@ -73,6 +73,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     )
     if args.smoke:
         values.update(SMOKE, device="cpu", workers=0)
+        values["steps"] = args.steps or SMOKE["steps"]
     if args.pretrained and not Path(args.pretrained).is_file():
         raise UserError(f"--pretrained file {args.pretrained} does not exist")
     try:

@@ -31,6 +31,7 @@ class TrainConfig:
         val_every: steps between quick held-out evaluations (0: never); val_sequences of val_frames frames.
         seed: seeds the model's initialisation, the sampling and the synthetic scenes.
         synth_width / synth_height: size of generated frames.
+        synth_pool / synth_frames: generated sequences held in memory at once, and their length.
     """
 
     variant: str = "tpmri-tiny"
@@ -59,6 +60,8 @@ class TrainConfig:
     seed: int = 1
     synth_width: int = 480
     synth_height: int = 360
+    synth_pool: int = 12
+    synth_frames: int = 80
 
     def __post_init__(self) -> None:
         if self.clip_length < 2:

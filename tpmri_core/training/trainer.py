@@ -46,7 +46,10 @@ def parse_data_spec(spec: str, seed: int, config: TrainConfig) -> tuple[ClipSour
     name, _, argument = body.partition(":")
     if name == "synth":
         synth_seed = int(argument) if argument else seed
-        return SyntheticClipSource(synth_seed, width=config.synth_width, height=config.synth_height), weight
+        source = SyntheticClipSource(
+            synth_seed, config.synth_pool, config.synth_frames, width=config.synth_width, height=config.synth_height
+        )
+        return source, weight
     if not argument:
         raise UserError(f"--data {spec!r}: expected DATASET:ROOT (e.g. lasher:/data/LasHeR) or synth")
     split = "train" if name == "lasher" else None

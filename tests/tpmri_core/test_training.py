@@ -1,0 +1,96 @@
+"""Training pieces: targets, losses, clip cropping, the smoke run and resuming."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+import torch
+
+from tpmri_core.models.head import HeadMaps
+from tpmri_core.models.checkpoint import load_checkpoint
+from tpmri_core.training.clips import JitterConfig, LabelledFrame, RawClip, crop_clip
+from tpmri_core.training.losses import alpha_supervision_loss, focal_loss, tracking_loss
+from tpmri_core.training.targets import center_cells, gaussian_center_map
+from tpmri_live.tpmri_command import main
+
+
+def test_gaussian_map_peaks_at_the_centre_cell():
+    boxes = torch.tensor([[0.52, 0.27, 0.2, 0.1], [0.05, 0.95, 0.05, 0.05]])
+    maps = gaussian_center_map(boxes, (12, 12))
+    col, row = center_cells(boxes, (12, 12))
+    for index in range(2):
+        assert maps[index, 0, row[index], col[index]] == 1.0
+        assert (maps[index] == 1.0).sum() == 1
+    assert (col.tolist(), row.tolist()) == ([6, 0], [3, 11])
+
+
+def _perfect_maps(target: torch.Tensor, size: int = 12) -> HeadMaps:
+    col, row = center_cells(target, (size, size))
+    logits = torch.full((1, 1, size, size), -12.0)
+    logits[0, 0, row[0], col[0]] = 12.0
+    offset = torch.zeros(1, 2, size, size)
+    offset[0, 0, row[0], col[0]] = target[0, 0] * size - col[0]
+    offset[0, 1, row[0], col[0]] = target[0, 1] * size - row[0]
+    box_size = target[0, 2:].view(1, 2, 1, 1).expand(1, 2, size, size).clone()
+    return HeadMaps(score_logits=logits, size=box_size, offset=offset)
+
+
+def test_tracking_loss_is_near_zero_for_a_perfect_prediction_and_larger_otherwise():
+    target = torch.tensor([[0.4, 0.6, 0.25, 0.3]])
+    perfect = tracking_loss(_perfect_maps(target), target)
+    assert perfect.giou.item() == pytest.approx(0.0, abs=1e-5)
+    assert perfect.l1.item() == pytest.approx(0.0, abs=1e-5)
+    wrong = tracking_loss(_perfect_maps(torch.tensor([[0.8, 0.1, 0.1, 0.1]])), target)
+    assert wrong.total > perfect.total + 1.0
+    assert focal_loss(torch.zeros(1, 1, 12, 12), gaussian_center_map(target, (12, 12))) > perfect.focal
+
+
+def test_alpha_supervision_pushes_away_from_the_broken_modality():
+    alpha = torch.tensor([[0.9, 0.9], [0.1, 0.1], [0.5, 0.5]])
+    rgb_broken = torch.tensor([True, False, False])
+    tir_broken = torch.tensor([False, True, False])
+    wrong_way = alpha_supervision_loss(alpha, rgb_broken, tir_broken)
+    right_way = alpha_supervision_loss(1 - alpha, rgb_broken, tir_broken)
+    assert right_way < 0.2 < wrong_way
+    assert alpha_supervision_loss(alpha, torch.zeros(3, dtype=torch.bool), torch.zeros(3, dtype=torch.bool)) == 0
+
+
+def test_crop_clip_targets_point_at_the_true_box():
+    rng = np.random.default_rng(0)
+    frames = []
+    for index in range(4):
+        rgb = np.zeros((200, 300, 3), np.uint8)
+        x, y = 100 + 10 * index, 80 + 3 * index
+        rgb[y : y + 30, x : x + 20] = 255
+        frames.append(LabelledFrame(rgb, rgb[..., 0].copy(), (x, y, 20, 30)))
+    clip = crop_clip(RawClip(frames[0], frames[1], tuple(frames[2:])), 64, 128, JitterConfig(), rng)
+    assert clip.search_rgb.shape == (2, 128, 128, 3) and clip.template_rgb.shape == (64, 64, 3)
+    for t in range(2):
+        cx, cy, w, h = clip.targets_cxcywh[t] * 128
+        mask = clip.search_rgb[t, ..., 0] > 127
+        ys, xs = np.nonzero(mask)
+        assert abs(xs.mean() + 0.5 - cx) < 1.5 and abs(ys.mean() + 0.5 - cy) < 1.5
+        assert abs((xs.max() - xs.min() + 1) - w) < 2.5
+
+
+def test_smoke_training_runs_writes_loadable_weights_and_resumes(tmp_path):
+    out = tmp_path / "run"
+    assert main(["train", "--smoke", "--out", str(out)]) == 0
+    rows = list(csv.DictReader((out / "log.csv").open()))
+    assert [int(r["step"]) for r in rows] == [1, 2, 3]
+    assert all(np.isfinite(float(r["loss"])) for r in rows)
+    loaded = load_checkpoint(out / "model.safetensors")
+    assert loaded.variant == "tpmri-tiny" and loaded.metadata["trained_steps"] == "3"
+    assert main(["train", "--smoke", "--steps", "5", "--out", str(out), "--resume"]) == 0
+    rows = list(csv.DictReader((out / "log.csv").open()))
+    assert [int(r["step"]) for r in rows] == [1, 2, 3, 4, 5]
+
+
+def test_bad_training_arguments_exit_2_with_one_line(capsys, tmp_path):
+    assert main(["train", "--smoke", "--clip-length", "1", "--out", str(tmp_path)]) == 2
+    assert main(["train", "--smoke", "--data", "lasher", "--out", str(tmp_path)]) == 2
+    assert main(["train", "--smoke", "--pretrained", str(tmp_path / "none.pth"), "--out", str(tmp_path)]) == 2
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert len(errors) == 3 and all(line.startswith("tpmri train: error:") for line in errors)

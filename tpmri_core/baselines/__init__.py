@@ -1,0 +1,1 @@
+"""Reference trackers to compare TPMRI against on the same sequences and metrics."""
