@@ -172,7 +172,8 @@ def map_third_party_keys(state: dict[str, torch.Tensor], model: TPMRI, kind: str
             mapped[name] = tensor
         elif name is not None and name.startswith("patch_embed.proj."):
             mapped["rgb_stem." + name[len("patch_embed.") :]] = tensor
-            if kind != "vipt":  # ViPT has its own thermal embedding; others start the thermal path from RGB's.
+            # ViPT has its own thermal embedding; others start the thermal path (if any) from RGB's.
+            if kind != "vipt" and model.tir_stem is not None:
                 mapped["tir_stem." + name[len("patch_embed.") :]] = tensor.clone()
         elif name is not None and name.startswith("patch_embed_prompt.proj."):
             mapped["tir_stem." + name[len("patch_embed_prompt.") :]] = tensor

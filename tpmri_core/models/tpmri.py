@@ -119,7 +119,8 @@ class TPMRI(nn.Module):
         self.blocks = vit.blocks
         self.norm = vit.norm
         self.rgb_stem = build_stem(stem, embed_dim, stride)
-        self.tir_stem = build_stem(stem, embed_dim, stride, tir_in_chans)
+        # Without TPI nothing reads thermal tokens, so the reference model carries no thermal stem.
+        self.tir_stem = build_stem(stem, embed_dim, stride, tir_in_chans) if use_tpi else None
         self.layout = TokenLayout(
             template_hw=(template_size // stride, template_size // stride),
             search_hw=(search_size // stride, search_size // stride),

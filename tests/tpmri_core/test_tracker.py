@@ -1,0 +1,244 @@
+"""The tracker: init-box validation, geometry of the map back, clamping, lost steps, state handling."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from tpmri_core.benchmarking import moving_target_frames
+from tpmri_core.frames import RGBTFrame
+from tpmri_core.models.head import HeadMaps
+from tpmri_core.models.tpi import ALPHA_START, TemporalState
+from tpmri_core.models.tpmri import TPMRIOutput
+from tpmri_core.tracking.result import TrackResult
+from tpmri_core.tracking.tracker import Tracker
+
+WIDTH, HEIGHT = 640, 480
+MAP_SIDE = 12  # tpmri-tiny: 192 px search / 16
+
+
+@pytest.fixture(scope="module")
+def frames() -> list[RGBTFrame]:
+    return moving_target_frames(8, WIDTH, HEIGHT)
+
+
+@pytest.fixture
+def tracker(make_tiny_model) -> Tracker:
+    return Tracker(make_tiny_model(), device="cpu")
+
+
+def _inside(box_xywh: tuple[float, ...], width: int = WIDTH, height: int = HEIGHT) -> bool:
+    x, y, w, h = box_xywh
+    return x >= 0 and y >= 0 and x + w <= width + 1e-6 and y + h <= height + 1e-6 and w > 0 and h > 0
+
+
+class ScriptedForward:
+    """Stands in for the network: a score peak at a chosen cell with a chosen offset and size."""
+
+    def __init__(self, row: int, col: int, offset_xy=(0.0, 0.0), size_wh=(0.25, 0.25), nan_in: str = "") -> None:
+        self.row, self.col, self.offset_xy, self.size_wh, self.nan_in = row, col, offset_xy, size_wh, nan_in
+        self.calls = 0
+
+    def __call__(self, template, search_rgb, search_tir, state: TemporalState) -> TPMRIOutput:
+        self.calls += 1
+        score = torch.full((1, 1, MAP_SIDE, MAP_SIDE), -20.0)
+        score[0, 0, self.row, self.col] = 10.0
+        size = torch.zeros(1, 2, MAP_SIDE, MAP_SIDE)
+        size[0, :, self.row, self.col] = torch.tensor(self.size_wh)
+        offset = torch.zeros(1, 2, MAP_SIDE, MAP_SIDE)
+        offset[0, :, self.row, self.col] = torch.tensor(self.offset_xy)
+        alpha = torch.full_like(state.alpha, 0.25 + 0.1 * self.calls)
+        if self.nan_in == "score":
+            score[0, 0, self.row, self.col] = math.nan
+        if self.nan_in == "alpha":
+            alpha[0, -1] = math.nan
+        next_state = TemporalState(alpha, torch.full_like(state.response_gap, float(self.calls)))
+        return TPMRIOutput(HeadMaps(score, size, offset), alpha=alpha, state=next_state)
+
+
+# ------------------------------------------------------------------------------ initialisation
+
+
+@pytest.mark.parametrize(
+    "bad_box",
+    [
+        (float("nan"), 10, 20, 20),
+        (10, 10, float("inf"), 20),
+        (10, 10, 0, 20),
+        (10, 10, 20, -5),
+        (10, 10, 20),
+        (WIDTH, 10, 20, 20),  # starts right of the image
+        (10, HEIGHT + 5, 20, 20),  # below it
+        (-50, 10, 50, 20),  # ends exactly at the left edge
+    ],
+)
+def test_invalid_init_boxes_raise_a_clear_value_error(tracker: Tracker, frames, bad_box) -> None:
+    with pytest.raises(ValueError, match="initial box"):
+        tracker.initialize(frames[0], bad_box)
+
+
+def test_track_before_initialize_is_a_runtime_error(tracker: Tracker, frames) -> None:
+    with pytest.raises(RuntimeError, match="initialize"):
+        tracker.track(frames[0])
+
+
+def test_an_init_box_partly_outside_the_image_is_clamped_inside(tracker: Tracker, frames) -> None:
+    tracker.initialize(frames[0], (-10, -20, 60, 50))
+    np.testing.assert_allclose(tracker.box_xywh, [0, 0, 60, 50])
+
+
+def test_bad_device_and_precision_are_value_errors(make_tiny_model) -> None:
+    model = make_tiny_model()
+    with pytest.raises(ValueError, match="device"):
+        Tracker(model, device="tpu")
+    with pytest.raises(ValueError, match="precision"):
+        Tracker(model, device="cpu", precision="fp8")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA"):
+            Tracker(model, device="cuda")
+
+
+# ------------------------------------------------------------------------------ real model steps
+
+
+def test_tracking_untrained_gives_valid_results_and_moving_alpha(tracker: Tracker, frames) -> None:
+    tracker.initialize(frames[0], (192, 192, 40, 50))
+    results = [tracker.track(frame) for frame in frames[1:]]
+    for result in results:
+        assert isinstance(result, TrackResult) and not result.lost
+        assert _inside(result.box_xywh)
+        assert 0.0 <= result.score <= 1.0
+        assert len(result.alpha_per_layer) == 6 and 0 < result.alpha_mean < 1
+        assert result.timings.total_ms > 0
+    assert results[0].alpha_per_layer != results[1].alpha_per_layer
+
+
+def test_initialize_resets_the_state_and_reproduces_a_run(tracker: Tracker, frames) -> None:
+    box = (192, 192, 40, 50)
+    tracker.initialize(frames[0], box)
+    first_run = [tracker.track(frame) for frame in frames[1:4]]
+    assert not torch.all(tracker.state.alpha == ALPHA_START)
+    tracker.initialize(frames[0], box)
+    assert torch.all(tracker.state.alpha == ALPHA_START) and torch.all(tracker.state.response_gap == 0)
+    second_run = [tracker.track(frame) for frame in frames[1:4]]
+    for a, b in zip(first_run, second_run):
+        assert a.box_xywh == pytest.approx(b.box_xywh, abs=1e-4)
+        assert a.alpha_per_layer == pytest.approx(b.alpha_per_layer, abs=1e-6)
+
+
+def test_reset_clears_every_layer_and_keeps_the_target(tracker: Tracker, frames) -> None:
+    tracker.initialize(frames[0], (192, 192, 40, 50))
+    for frame in frames[1:3]:
+        tracker.track(frame)
+    box_before = tracker.box_xywh
+    tracker.reset()
+    assert tracker.state.alpha.shape == (1, 6)
+    assert torch.all(tracker.state.alpha == ALPHA_START) and torch.all(tracker.state.response_gap == 0)
+    np.testing.assert_array_equal(tracker.box_xywh, box_before)
+
+
+def test_track_sequence_yields_one_result_per_following_frame(tracker: Tracker, frames) -> None:
+    results = list(tracker.track_sequence(iter(frames), (192, 192, 40, 50)))
+    assert len(results) == len(frames) - 1
+
+
+def test_a_tiny_box_is_handled(tracker: Tracker, frames) -> None:
+    tracker.initialize(frames[0], (100.2, 100.7, 0.6, 1.0))
+    assert tracker.box_xywh[2] >= 2 and tracker.box_xywh[3] >= 2
+    for frame in frames[1:4]:
+        result = tracker.track(frame)
+        assert not result.lost and _inside(result.box_xywh)
+        assert result.box_xywh[2] >= 2 and result.box_xywh[3] >= 2
+
+
+def test_a_frame_smaller_than_the_crop_works(tracker: Tracker) -> None:
+    small = moving_target_frames(3, 64, 48)
+    tracker.initialize(small[0], (20, 10, 30, 30))
+    for frame in small[1:]:
+        assert _inside(tracker.track(frame).box_xywh, 64, 48)
+
+
+# --------------------------------------------------------------------------- scripted geometry
+
+
+def test_the_peak_is_mapped_back_to_image_pixels(tracker: Tracker, frames) -> None:
+    tracker.initialize(frames[0], (300, 200, 40, 40))  # search side = 4 * 40 = 160 px around (320, 220)
+    tracker.forward = ScriptedForward(row=6, col=6, size_wh=(0.25, 0.25))
+    assert tracker.track(frames[1]).box_xywh == pytest.approx((300, 200, 40, 40))  # the centre cell: no motion
+    tracker.initialize(frames[0], (300, 200, 40, 40))
+    tracker.forward = ScriptedForward(row=3, col=9, offset_xy=(0.5, 0.25), size_wh=(0.25, 0.5))
+    result = tracker.track(frames[1])
+    center_x = 240 + 160 * 9.5 / 12  # crop origin + fraction of the crop
+    center_y = 140 + 160 * 3.25 / 12
+    assert result.box_xywh == pytest.approx((center_x - 20, center_y - 40, 40, 80))
+    assert result.score == pytest.approx(torch.sigmoid(torch.tensor(10.0)).item() * float(tracker.window[3, 9]), rel=1e-5)
+
+
+def test_predicted_boxes_are_clamped_inside_the_image(tracker: Tracker, frames) -> None:
+    tracker.initialize(frames[0], (590, 430, 40, 40))  # near the bottom-right corner
+    tracker.forward = ScriptedForward(row=11, col=11, offset_xy=(0.9, 0.9), size_wh=(1.0, 1.0))
+    for frame in frames[1:4]:
+        result = tracker.track(frame)
+        assert _inside(result.box_xywh)
+    tracker.forward = ScriptedForward(row=0, col=0, size_wh=(0.0, 0.0))  # degenerate size
+    result = tracker.track(frames[4])
+    assert _inside(result.box_xywh) and result.box_xywh[2] >= 2 and result.box_xywh[3] >= 2
+
+
+@pytest.mark.parametrize("nan_in", ["score", "alpha"])
+def test_a_non_finite_output_marks_the_step_lost_and_keeps_box_and_state(tracker: Tracker, frames, nan_in) -> None:
+    tracker.initialize(frames[0], (300, 200, 40, 40))
+    tracker.forward = ScriptedForward(row=5, col=7)
+    good = tracker.track(frames[1])
+    state_before, box_before = tracker.state, tracker.box_xywh
+    tracker.forward = ScriptedForward(row=2, col=2, nan_in=nan_in)
+    lost = tracker.track(frames[2])
+    assert lost.lost and lost.score == 0.0 and math.isnan(lost.alpha_mean) and lost.alpha_per_layer == ()
+    assert lost.box_xywh == good.box_xywh
+    assert tracker.state is state_before  # the NaN never entered TMR's history
+    np.testing.assert_array_equal(tracker.box_xywh, box_before)
+    # The next good step continues from the last good box.
+    tracker.forward = ScriptedForward(row=6, col=6)
+    assert tracker.track(frames[3]).box_xywh == pytest.approx(good.box_xywh)
+
+
+def test_nan_weights_inside_the_network_mark_the_step_lost(tracker: Tracker, frames) -> None:
+    tracker.initialize(frames[0], (192, 192, 40, 50))
+    good = tracker.track(frames[1])
+    state_before = tracker.state
+    bias = tracker.model.tpi[2].up.bias
+    saved = bias.detach().clone()
+    with torch.no_grad():
+        bias[0] = math.nan  # poisons the features from block 3 on
+    result = tracker.track(frames[2])
+    assert result.lost and result.box_xywh == good.box_xywh and tracker.state is state_before
+    with torch.no_grad():
+        bias.copy_(saved)
+    assert not tracker.track(frames[2]).lost
+
+
+def test_without_a_hann_window_the_raw_peak_wins(make_tiny_model, frames) -> None:
+    tracker = Tracker(make_tiny_model(), device="cpu", hann_window=False)
+    assert tracker.window is None
+    tracker.initialize(frames[0], (300, 200, 40, 40))
+    tracker.forward = ScriptedForward(row=0, col=0)
+    assert tracker.track(frames[1]).score == pytest.approx(torch.sigmoid(torch.tensor(10.0)).item())
+
+
+# ------------------------------------------------------------------------------------------- GPU
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_autocast_tracking_gives_valid_boxes(make_tiny_model, frames) -> None:
+    tracker = Tracker(make_tiny_model(), device="cuda", precision="auto")
+    assert tracker.autocast_dtype in (torch.bfloat16, torch.float16)
+    assert next(tracker.model.parameters()).device.type == "cuda"
+    tracker.initialize(frames[0], (192, 192, 40, 50))
+    for frame in frames[1:]:
+        result = tracker.track(frame)
+        assert not result.lost and _inside(result.box_xywh)
+        assert 0 < result.alpha_mean < 1
