@@ -18,7 +18,10 @@ from tpmri_core.errors import UserError
 SUBCOMMAND_MODULES: tuple[str, ...] = (
     "tpmri_core.commands.profile",
     "tpmri_core.commands.bench",
+    "tpmri_core.commands.train",
     "tpmri_core.commands.eval",
+    "tpmri_core.commands.synth",
+    "tpmri_calibration.command",
 )
 
 
