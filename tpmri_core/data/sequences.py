@@ -137,35 +137,20 @@ def _natural_key(path: Path) -> tuple:
 def open_sequence(
     path: Path, layout: str = "auto", need_images: bool = True, attributes: frozenset[str] = frozenset()
 ) -> Sequence:
-    """Read one sequence folder; `layout='auto'` recognises it from the files present."""
+    """Read one sequence folder; `layout='auto'` recognises it from the files present.
+
+    Args:
+        path: the sequence folder.
+        layout: one of LAYOUT_NAMES, or 'auto'.
+        need_images: list the image files and check their counts; False reads annotations only.
+        attributes: per-sequence attributes the dataset root declares (load_sequence fills them in).
+    """
     folder = Path(path)
     if not folder.is_dir():
         raise UserError(f"{folder}: sequence folder not found")
     spec = layout_spec(detect_layout(folder) if layout == "auto" else layout)
     names = child_names(folder)
-    gt_rgb = _read_first_annotation(folder, names, spec.rgb_annotations)
-    gt_tir = _read_first_annotation(folder, names, spec.tir_annotations)
-    if gt_rgb is None and gt_tir is not None:
-        gt_rgb = gt_tir
-    if gt_rgb is None and spec.annotation_required:
-        expected = " or ".join(a.name for a in spec.rgb_annotations)
-        raise UserError(f"{folder}: no annotation file ({expected}) for layout {spec.name}")
-    if gt_tir is None:
-        gt_tir = gt_rgb
-    if gt_rgb is not None and gt_tir is not None and len(gt_rgb) != len(gt_tir):
-        raise UserError(
-            f"{folder}: {_annotation_name(names, spec.tir_annotations)} has {len(gt_tir)} boxes but "
-            f"{_annotation_name(names, spec.rgb_annotations)} has {len(gt_rgb)}"
-        )
-    frame_attributes: dict[str, np.ndarray] = {}
-    if "events.csv" in names:
-        frame_attributes = read_frame_flags(folder / names["events.csv"])
-        if gt_rgb is not None and any(len(flags) != len(gt_rgb) for flags in frame_attributes.values()):
-            raise UserError(
-                f"{folder / names['events.csv']}: {len(next(iter(frame_attributes.values())))} frames "
-                f"but {len(gt_rgb)} boxes in {_annotation_name(names, spec.rgb_annotations)}"
-            )
-        attributes = attributes | {name for name, flags in frame_attributes.items() if flags.any()}
+    gt_rgb, gt_tir = _read_ground_truths(folder, names, spec)
     rgb_paths: tuple[Path, ...] = ()
     tir_paths: tuple[Path, ...] = ()
     if need_images:
@@ -175,6 +160,15 @@ def open_sequence(
                 f"{folder / _annotation_name(names, spec.rgb_annotations)}: {len(gt_rgb)} boxes but "
                 f"{len(rgb_paths)} images in {spec.rgb_folder}/"
             )
+    frame_attributes: dict[str, np.ndarray] = {}
+    if "events.csv" in names:
+        frame_attributes = read_frame_flags(folder / names["events.csv"])
+        n_frames = len(gt_rgb) if gt_rgb is not None else len(rgb_paths)
+        n_flags = len(next(iter(frame_attributes.values())))
+        if n_frames and n_flags != n_frames:
+            what = f"boxes in {_annotation_name(names, spec.rgb_annotations)}" if gt_rgb is not None else "images"
+            raise UserError(f"{folder / names['events.csv']}: {n_flags} frames but {n_frames} {what}")
+        attributes = attributes | {name for name, flags in frame_attributes.items() if flags.any()}
     return Sequence(
         name=folder.name,
         root=folder,
@@ -186,6 +180,27 @@ def open_sequence(
         attributes=frozenset(attributes),
         frame_attributes=frame_attributes,
     )
+
+
+def _read_ground_truths(
+    folder: Path, names: dict[str, str], spec: LayoutSpec
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(visible, thermal) ground truth; one file serves both where the layout ships only one."""
+    gt_rgb = _read_first_annotation(folder, names, spec.rgb_annotations)
+    gt_tir = _read_first_annotation(folder, names, spec.tir_annotations)
+    if gt_rgb is None:
+        gt_rgb = gt_tir
+    if gt_rgb is None and spec.annotation_required:
+        expected = " or ".join(a.name for a in spec.rgb_annotations)
+        raise UserError(f"{folder}: no annotation file ({expected}) for layout {spec.name}")
+    if gt_tir is None:
+        gt_tir = gt_rgb
+    if gt_rgb is not None and len(gt_rgb) != len(gt_tir):
+        raise UserError(
+            f"{folder}: {_annotation_name(names, spec.tir_annotations)} has {len(gt_tir)} boxes but "
+            f"{_annotation_name(names, spec.rgb_annotations)} has {len(gt_rgb)}"
+        )
+    return gt_rgb, gt_tir
 
 
 def _read_first_annotation(
