@@ -1,0 +1,183 @@
+"""Where things are in every frame: the target's smooth wandering, and the paths of distractors and occluders.
+
+All paths are planned for the whole sequence up front (cheap, a few arrays), then frames render lazily.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tpmri_core.data.synth.signals import smooth_noise, smoothstep, trapezoid
+
+
+@dataclass(frozen=True)
+class Path:
+    """Args:
+    centre_xy: (T, 2) frame position of the sprite's anchor, in pixel-centre coordinates.
+    size: (T,) the sprite's longer side in frame pixels.
+    facing_left: (T,) True where the sprite is mirrored.
+    phase: (T,) motion-cycle phase in [0, 1) (gait, pedals).
+    present: (T,) False where the thing is not in the scene.
+    speed_xy: (T, 2) displacement since the previous frame (for motion blur).
+    """
+
+    centre_xy: np.ndarray
+    size: np.ndarray
+    facing_left: np.ndarray
+    phase: np.ndarray
+    present: np.ndarray
+    speed_xy: np.ndarray
+
+
+def _facing(velocity_x: np.ndarray, start_left: bool) -> np.ndarray:
+    """Mirror when moving left, with hysteresis so a dithering target does not flicker."""
+    facing = np.empty(len(velocity_x), bool)
+    left = start_left
+    for index, vx in enumerate(velocity_x):
+        if vx < -0.25:
+            left = True
+        elif vx > 0.25:
+            left = False
+        facing[index] = left
+    return facing
+
+
+def _phase(speed: np.ndarray, size: np.ndarray, cycle_sizes: float, start: float) -> np.ndarray:
+    return (start + np.cumsum(speed / (cycle_sizes * np.maximum(size, 1.0)))) % 1.0
+
+
+def sample_target_path(
+    rng: np.random.Generator,
+    num_frames: int,
+    frame_wh: tuple[int, int],
+    size_range: tuple[float, float],
+    max_speed: float,
+    aspect_wh: float,
+    vertical_freedom: float,
+    cycle_sizes: float,
+    zoom: np.ndarray,
+) -> Path:
+    """A wandering, approaching or receding target that stays (almost) inside the frame.
+
+    aspect_wh: the sprite's width over height (to keep its whole box in view).
+    vertical_freedom: 1 moves freely (objects, drones), small values keep to the ground plane.
+    cycle_sizes: how many body sizes one motion cycle covers (gait phase speed).
+    zoom: (T,) camera zoom, so that zooming in also enlarges the target.
+    """
+    frame_w, frame_h = frame_wh
+    low, high = size_range
+    log_size0 = rng.uniform(np.log(low * 1.15), np.log(high * 0.85))
+    trend = rng.normal(0.0, 0.35) * np.linspace(0.0, 1.0, num_frames)
+    wobble = rng.uniform(0.02, 0.15) * smooth_noise(rng, num_frames, rng.uniform(30, 120))
+    size = np.clip(np.exp(log_size0 + trend + wobble) * zoom / zoom[0], low, high)
+
+    level = max_speed * rng.random() ** 1.5
+    modulation = np.clip(1.0 + 0.5 * smooth_noise(rng, num_frames, rng.uniform(15, 60)), 0.0, 2.0)
+    if rng.random() < 0.3:  # pauses: stand still for a while
+        start = int(rng.integers(0, max(num_frames, 1)))
+        modulation *= 1.0 - trapezoid(num_frames, start, start + int(rng.integers(10, 60)), 5, 5)
+    speed = level * modulation
+    turn = rng.uniform(0.0, 0.05) * smooth_noise(rng, num_frames, rng.uniform(5, 30))
+
+    half_w = 0.5 * size * min(aspect_wh, 1.0) + 2.0
+    half_h = 0.5 * size / max(aspect_wh, 1.0) + 2.0
+    position = np.empty((num_frames, 2))
+    x = rng.uniform(0.2, 0.8) * frame_w
+    y = rng.uniform(0.25, 0.8) * frame_h
+    heading = rng.uniform(0.0, 2 * np.pi)
+    for t in range(num_frames):
+        heading += turn[t]
+        inner_x = (half_w[t] + 0.1 * frame_w, frame_w - half_w[t] - 0.1 * frame_w)
+        inner_y = (half_h[t] + 0.1 * frame_h, frame_h - half_h[t] - 0.1 * frame_h)
+        if not (inner_x[0] <= x <= inner_x[1] and inner_y[0] <= y <= inner_y[1]):
+            inward = np.arctan2(frame_h / 2 - y, frame_w / 2 - x)
+            heading += 0.12 * np.sin(inward - heading)  # turn back towards the middle
+        x += speed[t] * np.cos(heading)
+        y += speed[t] * np.sin(heading) * vertical_freedom
+        x = float(np.clip(x, half_w[t], frame_w - half_w[t]))
+        y = float(np.clip(y, half_h[t], frame_h - half_h[t]))
+        position[t] = (x, y)
+    velocity = np.diff(position, axis=0, prepend=position[:1])
+    return Path(
+        centre_xy=position,
+        size=size,
+        facing_left=_facing(velocity[:, 0], bool(rng.random() < 0.5)),
+        phase=_phase(np.hypot(velocity[:, 0], velocity[:, 1]), size, cycle_sizes, rng.random()),
+        present=np.ones(num_frames, bool),
+        speed_xy=velocity,
+    )
+
+
+def sample_distractor_path(
+    rng: np.random.Generator, target: Path, windows: tuple[tuple[int, int], ...], frame_wh: tuple[int, int], cycle_sizes: float
+) -> Path:
+    """A look-alike that walks in from outside the frame, stays close to the target (crossing it) and leaves."""
+    num_frames = len(target.size)
+    frame_w, frame_h = frame_wh
+    centre = np.zeros((num_frames, 2))
+    present = np.zeros(num_frames, bool)
+    size = target.size * rng.uniform(0.85, 1.15)
+    for start, end in windows:
+        lead = int(rng.integers(8, 25))
+        envelope = trapezoid(num_frames, start - lead, end + lead, lead, lead)
+        t = np.arange(num_frames)
+        near = rng.uniform(0.3, 1.0) * (1.0 + 0.3 * smooth_noise(rng, num_frames, 20))
+        angle = rng.uniform(0, 2 * np.pi) + rng.choice([-1.0, 1.0]) * rng.uniform(0.01, 0.06) * (t - start)
+        offset = target.size[:, None] * near[:, None] * np.stack([np.cos(angle), 0.6 * np.sin(angle)], axis=1)
+        edges = []
+        for _ in range(2):
+            side = int(rng.integers(4))
+            along = rng.uniform(0.2, 0.8)
+            margin = float(size.max())
+            edges.append(
+                ((-margin, along * frame_h), (frame_w + margin, along * frame_h), (along * frame_w, -margin), (along * frame_w, frame_h + margin))[side]
+            )
+        outside = np.where((t < (start + end) / 2)[:, None], np.array(edges[0]), np.array(edges[1]))
+        weight = smoothstep(envelope)[:, None]
+        active = envelope > 0
+        centre[active] = ((1.0 - weight) * outside + weight * (target.centre_xy + offset))[active]
+        present |= active
+    velocity = np.diff(centre, axis=0, prepend=centre[:1])
+    return Path(
+        centre_xy=centre,
+        size=size,
+        facing_left=_facing(velocity[:, 0], bool(rng.random() < 0.5)),
+        phase=_phase(np.hypot(velocity[:, 0], velocity[:, 1]), size, cycle_sizes, rng.random()),
+        present=present,
+        speed_xy=velocity,
+    )
+
+
+def sample_occluder_path(
+    rng: np.random.Generator, target: Path, windows: tuple[tuple[int, int], ...], occluder_size: float, occluder_aspect_wh: float
+) -> Path:
+    """An occluder that sweeps across the target during each window (relative motion, so it always crosses)."""
+    num_frames = len(target.size)
+    centre = np.zeros((num_frames, 2))
+    present = np.zeros(num_frames, bool)
+    size = np.full(num_frames, occluder_size)
+    occluder_half_w = 0.5 * occluder_size * min(occluder_aspect_wh, 1.0)
+    dy = rng.uniform(-0.2, 0.2)
+    for start, end in windows:
+        lead = max(2, int(0.3 * (end - start)))
+        first, last = start - lead, end + lead
+        t = np.arange(num_frames)
+        progress = np.clip((t - first) / max(last - first, 1), 0.0, 1.0)
+        reach = occluder_half_w + 0.5 * target.size * 0.7
+        direction = rng.choice([-1.0, 1.0])
+        offset_x = direction * reach * (1.0 - 2.0 * progress)
+        active = (t >= first) & (t < last)
+        centre[active, 0] = (target.centre_xy[:, 0] + offset_x)[active]
+        centre[active, 1] = (target.centre_xy[:, 1] + dy * target.size)[active]
+        present |= active
+    velocity = np.diff(centre, axis=0, prepend=centre[:1])
+    return Path(
+        centre_xy=centre,
+        size=size,
+        facing_left=np.zeros(num_frames, bool),
+        phase=np.zeros(num_frames),
+        present=present,
+        speed_xy=velocity,
+    )

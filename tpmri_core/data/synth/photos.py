@@ -1,0 +1,59 @@
+"""Real photographs shipped inside scikit-image's wheel, used for backgrounds and target textures.
+
+Only images bundled with the distribution are named here; others in `skimage.data` (eagle, lily,
+...) would be fetched from the network through pooch, which must never happen at run time.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import skimage.data
+
+SCENE_PHOTOS: tuple[str, ...] = (
+    "astronaut", "camera", "coffee", "chelsea", "rocket", "coins", "motorcycle_left", "motorcycle_right",
+)
+"""Photographs of whole scenes: backgrounds seen from the side."""
+
+SURFACE_TEXTURES: tuple[str, ...] = ("grass", "gravel", "brick", "moon", "grass", "gravel", "brick", "text")
+"""Close-ups of surfaces: ground planes and walls (repeats weight the natural ones up)."""
+
+OTHER_IMAGES: tuple[str, ...] = (
+    "colorwheel", "logo", "checkerboard", "immunohistochemistry", "hubble_deep_field", "retina", "page", "clock",
+)
+"""Patterns and micrographs, used only for the textures of targets and clutter (prints, paint, fabric)."""
+
+ALL_PHOTOS: tuple[str, ...] = tuple(dict.fromkeys(SCENE_PHOTOS + SURFACE_TEXTURES + OTHER_IMAGES))
+
+
+@functools.cache
+def load_photo(name: str) -> np.ndarray:
+    """The named image as a read-only (H, W, 3) uint8 RGB array, loaded once per process."""
+    if name not in ALL_PHOTOS:
+        raise ValueError(f"photo {name!r} is not one of the bundled images {ALL_PHOTOS}")
+    if name.startswith("motorcycle_"):
+        left, right, _disparity = skimage.data.stereo_motorcycle()
+        image = left if name == "motorcycle_left" else right
+    else:
+        image = getattr(skimage.data, name)()
+    image = np.asarray(image)
+    if image.dtype != np.uint8:
+        image = (image > 0).astype(np.uint8) * 255 if image.dtype == bool else np.clip(image, 0, 255).astype(np.uint8)
+    if image.ndim == 2:
+        image = np.repeat(image[:, :, None], 3, axis=2)
+    image = np.ascontiguousarray(image[:, :, :3])
+    image.setflags(write=False)
+    return image
+
+
+@functools.cache
+def load_faces() -> np.ndarray:
+    """(N, 25, 25) float32 grey face crops in [0, 1] (the face half of skimage's LFW subset)."""
+    faces = np.asarray(skimage.data.lfw_subset()[:100], dtype=np.float32)
+    faces.setflags(write=False)
+    return faces
+
+
+def is_grey(image: np.ndarray) -> bool:
+    return bool(np.array_equal(image[::8, ::8, 0], image[::8, ::8, 1]) and np.array_equal(image[::8, ::8, 1], image[::8, ::8, 2]))

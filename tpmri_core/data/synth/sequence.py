@@ -1,0 +1,268 @@
+"""generate_sequence: plan a whole synthetic RGB-T sequence from a seed, then render it frame by frame."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from tpmri_core.data.synth.backgrounds import TEMPERATURE_DIVISOR, Background, build_background
+from tpmri_core.data.synth.camera import CameraPath, sample_camera_path
+from tpmri_core.data.synth.compose import Patch, Placement, box_in_frame, paste_heat, paste_rgb, sprite_to_frame
+from tpmri_core.data.synth.config import SynthConfig
+from tpmri_core.data.synth.designs import resemble, sample_occluder_design, sample_target_design
+from tpmri_core.data.synth.events import ACTIVE_LEVEL, EventPlan, plan_events
+from tpmri_core.data.synth.frame import SynthFrame
+from tpmri_core.data.synth.motion import Path, sample_distractor_path, sample_occluder_path, sample_target_path
+from tpmri_core.data.synth.rgb_camera import RgbCamera, sample_rgb_camera
+from tpmri_core.data.synth.sprites import Sprite, mean_temperature_k, render_sprite, with_heat_offset
+from tpmri_core.data.synth.thermal_camera import ThermalCamera, compose_affine, sample_thermal_camera
+from tpmri_core.data.synth.weather import sample_weather
+
+OCCLUSION_COVERAGE = 0.3
+"""Fraction of the target's box an occluder must cover for the frame to count as occluded."""
+DISTRACTOR_NEAR = 1.5
+"""A look-alike within this many target sizes of the target counts as a distractor event."""
+
+# Per kind: how freely it moves vertically, and how many body sizes one motion cycle covers.
+_VERTICAL_FREEDOM = {"person": (0.2, 0.6), "vehicle": (0.05, 0.4), "animal": (0.2, 0.6), "bike": (0.1, 0.5), "object": (0.5, 1.0)}
+_CYCLE_SIZES = {"person": 1.2, "vehicle": 1.0, "animal": 1.0, "bike": 1.6, "object": 1.0}
+
+
+@dataclass(frozen=True)
+class _Actor:
+    sprite: Sprite
+    path: Path
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Everything about a sequence that is fixed before the first frame."""
+
+    background: Background
+    camera: CameraPath
+    rgb_camera: RgbCamera
+    thermal_camera: ThermalCamera
+    events: EventPlan
+    target: _Actor
+    distractor: _Actor | None
+    distractor_in_front: bool
+    occluder: _Actor | None
+    softness_px: float
+
+
+def _contrast_offset(rng: np.random.Generator, target_k: float, background: Background, min_contrast_k: tuple[float, float]) -> float:
+    """Kelvin to add to the target so that it is warmer than most of the background (colder in a few
+    sequences) by at least a drawn minimum: outside crossover events, the thermal view must show it.
+    """
+    warm = rng.random() < 0.85
+    reference_k = float(np.percentile(background.temperature_k, 80 if warm else 20))
+    sign = 1.0 if warm else -1.0
+    least = rng.uniform(*min_contrast_k)
+    contrast = sign * (target_k - reference_k)
+    return sign * (least - contrast) if contrast < least else 0.0
+
+
+def _plan(seed: int, num_frames: int, config: SynthConfig) -> tuple[_Plan, np.random.Generator]:
+    # One stream per concern: the same seed with another scenario changes only the event-specific parts,
+    # so a sequence and its "clean" twin differ exactly where the event acts.
+    streams = [np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(9)]
+    scene_rng, camera_rng, target_rng, motion_rng, event_rng, distractor_rng, occluder_rng, sensor_rng, frame_rng = streams
+    frame_wh = (config.width, config.height)
+    weather = sample_weather(scene_rng, config.ambient_c)
+    margin = 1.0 + 0.5 * min(config.camera_motion, 1.0)
+    canvas_wh = (int(np.ceil(config.width * margin)) + 2, int(np.ceil(config.height * margin)) + 2)
+    background = build_background(scene_rng, canvas_wh, weather)
+    camera = sample_camera_path(camera_rng, num_frames, canvas_wh, frame_wh, config.camera_motion)
+
+    kind = config.target_kinds[int(target_rng.integers(len(config.target_kinds)))]
+    design = sample_target_design(target_rng, kind, weather)
+    sprite = render_sprite(design, target_rng)
+    heat_offset_k = _contrast_offset(target_rng, mean_temperature_k(sprite), background, config.min_thermal_contrast_k)
+    sprite = with_heat_offset(sprite, heat_offset_k)
+    boxes = np.array([pose.box_xyxy for pose in sprite.poses])
+    box_w = float(np.max(boxes[:, 2] - boxes[:, 0]))
+    box_h = float(np.max(boxes[:, 3] - boxes[:, 1]))
+    path = sample_target_path(
+        motion_rng,
+        num_frames,
+        frame_wh,
+        config.target_size_range_px,
+        config.max_speed_px,
+        aspect_wh=box_w / box_h,
+        vertical_freedom=motion_rng.uniform(*_VERTICAL_FREEDOM[kind]),
+        cycle_sizes=_CYCLE_SIZES[kind],
+        zoom=camera.zoom,
+    )
+    events = plan_events(event_rng, num_frames, config.scenario, config.event_probability)
+
+    distractor = None
+    if events.distractor_windows:
+        look_alike = with_heat_offset(render_sprite(resemble(design, distractor_rng), distractor_rng), heat_offset_k)
+        distractor_path = sample_distractor_path(distractor_rng, path, events.distractor_windows, frame_wh, _CYCLE_SIZES[kind])
+        distractor = _Actor(look_alike, distractor_path)
+    occluder = None
+    if events.occlusion_windows:
+        occluder_design = sample_occluder_design(occluder_rng, weather)
+        occluder_sprite = render_sprite(occluder_design, occluder_rng)
+        width, height = occluder_design.canvas_wh
+        if occluder_design.kind == "pole":
+            size = float(np.max(path.size)) * occluder_rng.uniform(2.5, 4.0)
+        else:
+            size = float(np.max(path.size)) * occluder_rng.uniform(1.3, 2.5)
+        occluder_path = sample_occluder_path(occluder_rng, path, events.occlusion_windows, size, width / height)
+        occluder = _Actor(occluder_sprite, occluder_path)
+
+    rgb_camera = sample_rgb_camera(sensor_rng, frame_wh, config.rgb_noise)
+    thermal_camera = sample_thermal_camera(
+        sensor_rng,
+        frame_wh,
+        config.thermal_downscale,
+        config.thermal_noise_k,
+        config.thermal_blur_px,
+        config.misregistration_px,
+        config.misregistration_scale,
+    )
+    plan = _Plan(
+        background=background,
+        camera=camera,
+        rgb_camera=rgb_camera,
+        thermal_camera=thermal_camera,
+        events=events,
+        target=_Actor(sprite, path),
+        distractor=distractor,
+        distractor_in_front=bool(distractor_rng.random() < 0.4),
+        occluder=occluder,
+        softness_px=float(target_rng.uniform(0.0, 1.0)),
+    )
+    return plan, frame_rng
+
+
+def _placement(actor: _Actor, index: int, shake_xy: np.ndarray) -> Placement:
+    path = actor.path
+    centre = path.centre_xy[index] + shake_xy
+    return Placement(centre_xy=(float(centre[0]), float(centre[1])), size=float(path.size[index]), facing_left=bool(path.facing_left[index]))
+
+
+def _clip_box(box_xywh: tuple[float, float, float, float], frame_wh: tuple[int, int]) -> tuple[float, float, float, float]:
+    x, y, w, h = box_xywh
+    x0, y0 = min(max(x, 0.0), frame_wh[0] - 1.0), min(max(y, 0.0), frame_wh[1] - 1.0)
+    x1, y1 = min(max(x + w, x0 + 1.0), float(frame_wh[0])), min(max(y + h, y0 + 1.0), float(frame_wh[1]))
+    return round(x0, 2), round(y0, 2), round(x1 - x0, 2), round(y1 - y0, 2)
+
+
+def _covered_fraction(patch_alpha: np.ndarray, patch_x0: int, patch_y0: int, box_xywh: tuple[float, float, float, float]) -> float:
+    x, y, w, h = box_xywh
+    bx0, by0, bx1, by1 = int(round(x)), int(round(y)), int(round(x + w)), int(round(y + h))
+    height, width = patch_alpha.shape
+    ix0, iy0 = max(bx0, patch_x0), max(by0, patch_y0)
+    ix1, iy1 = min(bx1, patch_x0 + width), min(by1, patch_y0 + height)
+    if ix1 <= ix0 or iy1 <= iy0:
+        return 0.0
+    covered = float(patch_alpha[iy0 - patch_y0 : iy1 - patch_y0, ix0 - patch_x0 : ix1 - patch_x0].sum())
+    return covered / max((bx1 - bx0) * (by1 - by0), 1)
+
+
+def _surrounding_temperature(scene_k: np.ndarray, box_xywh: tuple[float, float, float, float], frame_to_sensor: np.ndarray) -> float:
+    """Mean background temperature in a window twice the target's size, before anything is pasted."""
+    x, y, w, h = box_xywh
+    (sx0, sy0), (sx1, sy1) = np.array([[x - w / 2, y - h / 2, 1.0], [x + 1.5 * w, y + 1.5 * h, 1.0]]) @ frame_to_sensor.T
+    height, width = scene_k.shape
+    ix0, iy0 = int(np.clip(np.floor(sx0), 0, width - 1)), int(np.clip(np.floor(sy0), 0, height - 1))
+    ix1, iy1 = int(np.clip(np.ceil(sx1), ix0 + 1, width)), int(np.clip(np.ceil(sy1), iy0 + 1, height))
+    return float(scene_k[iy0:iy1, ix0:ix1].mean())
+
+
+def _render(plan: _Plan, index: int, frame_rng: np.random.Generator, agc_range_k: tuple[float, float] | None) -> tuple[SynthFrame, tuple[float, float]]:
+    thermal = plan.thermal_camera
+    frame_wh = thermal.frame_wh
+    canvas_to_frame = plan.camera.canvas_to_frame[index]
+    shake = plan.camera.shake_xy[index]
+    scene_rgba = cv2.warpAffine(plan.background.rgba, canvas_to_frame, frame_wh, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    scene_rgb = cv2.cvtColor(scene_rgba, cv2.COLOR_RGBA2RGB)
+    frame_to_sensor = thermal.frame_to_sensor
+    temperature_to_canvas = np.array([[TEMPERATURE_DIVISOR, 0.0, 0.5 * TEMPERATURE_DIVISOR - 0.5], [0.0, TEMPERATURE_DIVISOR, 0.5 * TEMPERATURE_DIVISOR - 0.5]])
+    to_sensor = compose_affine(frame_to_sensor, compose_affine(canvas_to_frame, temperature_to_canvas))
+    scene_k = cv2.warpAffine(plan.background.temperature_k, to_sensor, thermal.sensor_wh, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+
+    crossover = float(plan.events.crossover[index])
+    target_placement = _placement(plan.target, index, shake)
+    target_pose = plan.target.sprite.pose_at(float(plan.target.path.phase[index]))
+    box_rgb = box_in_frame(target_pose, sprite_to_frame(plan.target.sprite, target_placement))
+
+    surrounding_k = _surrounding_temperature(scene_k, box_rgb, frame_to_sensor) if crossover > 0.0 else 0.0
+
+    def draw_target() -> None:
+        paste_rgb(scene_rgb, plan.target.sprite, target_pose, target_placement, tuple(plan.target.path.speed_xy[index]), plan.softness_px)
+        paste_heat(scene_k, plan.target.sprite, target_pose, target_placement, frame_to_sensor, crossover, surrounding_k)
+
+    def draw(actor: _Actor) -> Patch | None:
+        placement = _placement(actor, index, shake)
+        pose = actor.sprite.pose_at(float(actor.path.phase[index]))
+        patch = paste_rgb(scene_rgb, actor.sprite, pose, placement, tuple(actor.path.speed_xy[index]), plan.softness_px)
+        paste_heat(scene_k, actor.sprite, pose, placement, frame_to_sensor)
+        return patch
+
+    distractor_near = False
+    distractor = plan.distractor
+    distractor_present = distractor is not None and bool(distractor.path.present[index])
+    if distractor_present and not plan.distractor_in_front:
+        draw(distractor)
+    draw_target()
+    if distractor_present and plan.distractor_in_front:
+        draw(distractor)
+    if distractor_present:
+        gap = np.hypot(*(distractor.path.centre_xy[index] - plan.target.path.centre_xy[index]))
+        distractor_near = bool(gap < DISTRACTOR_NEAR * plan.target.path.size[index])
+    occluded = False
+    if plan.occluder is not None and plan.occluder.path.present[index]:
+        patch = draw(plan.occluder)
+        if patch is not None:
+            occluded = _covered_fraction(patch.alpha, patch.x0, patch.y0, box_rgb) >= OCCLUSION_COVERAGE
+
+    darkness = float(plan.events.darkness[index])
+    overexposure = float(plan.events.overexposure[index])
+    rgb = plan.rgb_camera.expose(scene_rgb, darkness, overexposure, frame_rng)
+    tir, tir_raw, agc_range_k = thermal.capture(scene_k, agc_range_k, frame_rng)
+
+    events = {
+        "darkness": darkness >= ACTIVE_LEVEL,
+        "overexposure": overexposure >= ACTIVE_LEVEL,
+        "crossover": crossover >= ACTIVE_LEVEL,
+        "occlusion": occluded,
+        "distractor": distractor_near,
+    }
+    frame = SynthFrame(
+        rgb=rgb,
+        tir=tir,
+        tir_raw=tir_raw,
+        box_xywh_rgb=_clip_box(box_rgb, frame_wh),
+        box_xywh_tir=_clip_box(thermal.box_in_tir(box_rgb), frame_wh),
+        events=frozenset(name for name, active in events.items() if active),
+        index=index,
+    )
+    return frame, agc_range_k
+
+
+def _frames(seed: int, num_frames: int, config: SynthConfig) -> Iterator[SynthFrame]:
+    if num_frames == 0:
+        return
+    plan, frame_rng = _plan(seed, num_frames, config)
+    agc_range_k = None
+    for index in range(num_frames):
+        frame, agc_range_k = _render(plan, index, frame_rng, agc_range_k)
+        yield frame
+
+
+def generate_sequence(seed: int, num_frames: int, config: SynthConfig | None = None) -> Iterator[SynthFrame]:
+    """Frames of one synthetic sequence, rendered lazily; identical for identical (seed, num_frames, config).
+
+    The first frames are always free of events, so a tracker can be initialised on frame 0.
+    """
+    if num_frames < 0:
+        raise ValueError(f"num_frames must be >= 0, got {num_frames}")
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0, got {seed}")
+    return _frames(int(seed), int(num_frames), config or SynthConfig())
