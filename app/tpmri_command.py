@@ -20,6 +20,8 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "tpmri_core.commands.bench",
     "tpmri_core.commands.train",
     "tpmri_core.commands.eval",
+    "tpmri_core.commands.track",
+    "tpmri_core.commands.benchmark",
     "tpmri_core.commands.synth",
     "tpmri_calibration.command",
 )
