@@ -1,0 +1,127 @@
+"""Pair sources built from two recorded single streams: matched by frame number, or by timestamp.
+
+`IndexedPairSource` pairs frame k with frame k: right for recordings (which store pairs) and for
+datasets (whose frames are aligned). If one stream is longer, the pairs stop at the shorter one and a
+warning names both counts. `MergedPairSource` pairs two independently recorded files (two videos at
+different rates) by timestamp with the same rule as live cameras.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+
+from tpmri_live.capture.pairing import FramePairer, merge_streams
+from tpmri_live.capture.source import FrameSource, PairSource
+from tpmri_live.capture.timed_frames import FramePair
+
+_LOG = logging.getLogger(__name__)
+
+
+class IndexedPairSource(PairSource):
+    """Frame k of `rgb` with frame k of `tir`, until either ends (truncation logged as a warning).
+
+    Args:
+        rgb, tir: recorded FrameSources.
+        boxes_xywh_rgb_truth: optional true target box per frame (NaN rows or None entries: unknown).
+        name: how messages name the source.
+    """
+
+    def __init__(
+        self,
+        rgb: FrameSource,
+        tir: FrameSource,
+        boxes_xywh_rgb_truth: Sequence[Sequence[float] | None] | None = None,
+        name: str | None = None,
+    ) -> None:
+        self.rgb = rgb
+        self.tir = tir
+        self.name = name or f"{rgb.name} + {tir.name}"
+        self.nominal_fps = rgb.nominal_fps
+        self._truth = boxes_xywh_rgb_truth
+        self._index = 0
+        self.truncated = False
+
+    def open(self) -> None:
+        self.rgb.open()
+        try:
+            self.tir.open()
+        except BaseException:
+            self.rgb.close()
+            raise
+        self._index = 0
+        counts = (_length(self.rgb), _length(self.tir))
+        if None not in counts and counts[0] != counts[1]:
+            self.truncated = True
+            _LOG.warning(
+                "%s: %d RGB frames but %d thermal frames; playing the first %d pairs",
+                self.name, counts[0], counts[1], min(counts),
+            )
+
+    def read(self) -> FramePair | None:
+        rgb, tir = self.rgb.read(), self.tir.read()
+        if rgb is None or tir is None:
+            if (rgb is None) != (tir is None) and not self.truncated:
+                self.truncated = True
+                longer = "RGB" if tir is None else "thermal"
+                _LOG.warning("%s: the %s stream is longer; stopped at %d pairs", self.name, longer, self._index)
+            return None
+        index = self._index
+        self._index += 1
+        return FramePair(rgb, tir, index, self._truth_at(index))
+
+    def _truth_at(self, index: int) -> tuple[float, float, float, float] | None:
+        if self._truth is None or index >= len(self._truth) or self._truth[index] is None:
+            return None
+        box = tuple(float(v) for v in self._truth[index])
+        if len(box) != 4 or any(v != v for v in box):  # NaN: target absent or unannotated
+            return None
+        return box  # type: ignore[return-value]
+
+    def close(self) -> None:
+        self.rgb.close()
+        self.tir.close()
+
+
+def _length(source: FrameSource) -> int | None:
+    try:
+        return len(source)  # type: ignore[arg-type]
+    except TypeError:
+        return None
+
+
+class MergedPairSource(PairSource):
+    """Two recorded streams paired by timestamp (keyed on the slower one, skew-checked).
+
+    Args:
+        rgb, tir: recorded FrameSources with meaningful timestamps.
+        max_skew_s: pairing tolerance; None derives it from the rates (see `pairing`).
+    """
+
+    def __init__(self, rgb: FrameSource, tir: FrameSource, max_skew_s: float | None = None) -> None:
+        self.rgb = rgb
+        self.tir = tir
+        self.name = f"{rgb.name} + {tir.name}"
+        self.max_skew_s = max_skew_s
+        self.pairer: FramePairer | None = None
+        self._pairs: Iterator[FramePair] | None = None
+
+    def open(self) -> None:
+        self.rgb.open()
+        try:
+            self.tir.open()
+        except BaseException:
+            self.rgb.close()
+            raise
+        rates = [fps for fps in (self.rgb.nominal_fps, self.tir.nominal_fps) if fps]
+        self.nominal_fps = min(rates) if rates else None
+        self.pairer = FramePairer(self.max_skew_s, rgb_fps=self.rgb.nominal_fps, tir_fps=self.tir.nominal_fps)
+        self._pairs = merge_streams(iter(self.rgb), iter(self.tir), self.pairer)
+
+    def read(self) -> FramePair | None:
+        return None if self._pairs is None else next(self._pairs, None)
+
+    def close(self) -> None:
+        self._pairs = None
+        self.rgb.close()
+        self.tir.close()

@@ -1,0 +1,288 @@
+"""Recorded sources: recording and replaying it, dataset folders, image folders, videos, the synthetic scene,
+and the flags that choose among them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from tpmri_core.data.synth import SynthConfig, SynthFrame
+from tpmri_core.errors import UserError
+from tpmri_live.capture.capture_thread import CaptureState
+from tpmri_live.capture.feed_factory import (
+    FeedSpec,
+    add_capture_arguments,
+    feed_spec_from_args,
+    open_feed,
+    source_from_word,
+)
+from tpmri_live.capture.feeds import CameraPairFeed, PairSourceFeed
+from tpmri_live.capture.file_sources import ImageSequenceSource, VideoFileSource
+from tpmri_live.capture.flir_camera import FlirSource
+from tpmri_live.capture.opencv_camera import OpenCVCameraSource
+from tpmri_live.capture.pair_sources import IndexedPairSource, MergedPairSource
+from tpmri_live.capture.realsense_camera import RealSenseColorSource
+from tpmri_live.capture.recording import PairRecorder
+from tpmri_live.capture.replay import open_replay
+from tpmri_live.capture.synthetic import SEQUENCE_START_EVENT, SyntheticPairSource
+from tpmri_live.capture.timed_frames import FramePair, TimedFrame
+
+
+def fake_generate(seed: int, num_frames: int, config):
+    """Stands in for tpmri_core.data.synth.generate_sequence: tiny frames that encode seed and index."""
+    for index in range(num_frames):
+        rgb = np.full((8, 10, 3), (seed * 16 + index) % 256, np.uint8)
+        raw = np.full((8, 10), 30000 + 100 * seed + index, np.uint16)
+        raw[0, 0] += 500
+        yield SynthFrame(rgb, (raw // 256).astype(np.uint8), raw, (1.0, 2.0, 3.0, 4.0), (1.5, 2.0, 3.0, 4.0),
+                         frozenset({"darkness"}) if index == 2 else frozenset(), index)
+
+
+def test_synthetic_source_chains_sequences_and_marks_their_start() -> None:
+    source = SyntheticPairSource(seed=3, fps=10.0, frames_per_sequence=4, num_frames=10, generate=fake_generate)
+    source.open()
+    pairs = list(source)
+    assert len(pairs) == 10
+    assert [p.index for p in pairs] == list(range(10))
+    assert [SEQUENCE_START_EVENT in p.events for p in pairs] == [k % 4 == 0 for k in range(10)]
+    assert "darkness" in pairs[2].events
+    assert pairs[5].rgb.t_s == pytest.approx(0.5) and pairs[5].skew_s == 0.0
+    assert pairs[4].tir.raw[1, 1] == 30000 + 100 * 4  # second sequence uses seed 4
+    assert pairs[0].box_xywh_rgb_truth == (1.0, 2.0, 3.0, 4.0)
+
+
+def test_real_synthetic_generator_gives_pairs_on_one_grid() -> None:
+    source = SyntheticPairSource(seed=1, num_frames=2, config=SynthConfig(width=96, height=64))
+    source.open()
+    pair = source.read()
+    assert pair.rgb.image.shape == (64, 96, 3) and pair.tir.image.shape == (64, 96)
+    assert pair.tir.raw is not None and pair.tir.raw.dtype == np.uint16
+
+
+def test_recording_round_trip_replays_the_same_pairs(tmp_path) -> None:
+    source = SyntheticPairSource(fps=20.0, frames_per_sequence=6, num_frames=6, generate=fake_generate)
+    source.open()
+    skewed = [FramePair(p.rgb, p.tir.shifted(0.004), p.index) for p in source]  # thermal 4 ms late
+    recorder = PairRecorder(tmp_path / "rec", rgb_format="png")
+    recorder.start()
+    for pair in skewed:
+        assert recorder.write(pair)
+    assert recorder.close().written == 6
+
+    replay = open_replay(tmp_path / "rec")
+    replay.open()
+    replayed = list(replay)
+    assert len(replayed) == 6
+    for original, again in zip(skewed, replayed, strict=True):
+        np.testing.assert_array_equal(again.rgb.image, original.rgb.image)
+        np.testing.assert_array_equal(again.tir.raw, original.tir.raw)  # 16-bit raw survives
+        assert again.rgb.t_s == pytest.approx(original.rgb.t_s, abs=1e-6)
+        assert again.skew_s == pytest.approx(0.004, abs=1e-6)
+
+
+def test_recorder_refuses_a_folder_with_files(tmp_path) -> None:
+    (tmp_path / "old.txt").write_text("x")
+    with pytest.raises(UserError, match="already exists and is not empty"):
+        PairRecorder(tmp_path).start()
+
+
+def test_recorder_drops_rather_than_blocks_when_full(tmp_path) -> None:
+    recorder = PairRecorder(tmp_path / "rec", queue_size=1)
+    frame_rgb, frame_tir = TimedFrame(np.zeros((4, 4, 3), np.uint8), 0.0, 0), TimedFrame(np.zeros((4, 4), np.uint8), 0.0, 0)
+    recorder.start()
+    started = time.monotonic()
+    results = [recorder.write(FramePair(frame_rgb, frame_tir, k)) for k in range(200)]
+    assert time.monotonic() - started < 0.5
+    stats = recorder.close()
+    assert stats.written + stats.dropped == 200 and stats.written == sum(results) >= 1
+
+
+def write_images(folder, count: int, thermal: bool, start: int = 0) -> None:
+    folder.mkdir(parents=True)
+    for k in range(start, start + count):
+        image = np.full((6, 8), 30000 + k, np.uint16) if thermal else np.full((6, 8, 3), k, np.uint8)
+        cv2.imwrite(str(folder / f"{k:05d}.png"), image)
+
+
+def test_dataset_sequence_replays_with_its_ground_truth(tmp_path) -> None:
+    sequence = tmp_path / "walker"
+    write_images(sequence / "visible", 5, thermal=False)
+    write_images(sequence / "infrared", 5, thermal=True)
+    (sequence / "groundtruth.txt").write_text("\n".join(f"{k},{k},4,3" for k in range(5)) + "\n")
+    replay = open_replay(sequence, fps=10.0)
+    replay.open()
+    pairs = list(replay)
+    assert len(pairs) == 5 and pairs[3].box_xywh_rgb_truth == (3.0, 3.0, 4.0, 3.0)
+    assert pairs[2].rgb.t_s == pytest.approx(0.2) and pairs[2].tir.raw[0, 0] == 30002
+
+
+def test_dataset_with_unequal_frame_counts_is_a_clear_error(tmp_path) -> None:
+    sequence = tmp_path / "walker"
+    write_images(sequence / "visible", 5, thermal=False)
+    write_images(sequence / "infrared", 4, thermal=True)
+    with pytest.raises(UserError, match="5 images in visible/ but 4 in infrared/"):
+        open_replay(sequence)
+
+
+def test_two_image_folders_of_unequal_length_truncate_with_a_warning(tmp_path, caplog) -> None:
+    write_images(tmp_path / "rgb", 6, thermal=False)
+    write_images(tmp_path / "tir", 4, thermal=True)
+    source = IndexedPairSource(ImageSequenceSource.folder(tmp_path / "rgb", "rgb"), ImageSequenceSource.folder(tmp_path / "tir", "tir"))
+    with caplog.at_level(logging.WARNING):
+        source.open()
+    assert "6 RGB frames but 4 thermal frames; playing the first 4 pairs" in caplog.text
+    assert len(list(source)) == 4 and source.truncated
+
+
+def write_video(path, fps: float, count: int, colour: bool) -> None:
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, (32, 24), isColor=colour)
+    assert writer.isOpened()
+    for k in range(count):
+        writer.write(np.full((24, 32, 3) if colour else (24, 32), 8 * k % 256, np.uint8))
+    writer.release()
+
+
+def test_two_videos_of_different_rates_pair_by_timestamp(tmp_path) -> None:
+    write_video(tmp_path / "rgb.avi", 30.0, 30, colour=True)
+    write_video(tmp_path / "tir.avi", 10.0, 10, colour=True)
+    source = MergedPairSource(VideoFileSource(tmp_path / "rgb.avi", "rgb"), VideoFileSource(tmp_path / "tir.avi", "tir"))
+    source.open()
+    pairs = list(source)
+    assert [(p.rgb.index, p.tir.index) for p in pairs] == [(3 * k, k) for k in range(10)]
+    assert pairs[0].tir.image.ndim == 2 and pairs[0].rgb.image.shape == (24, 32, 3)
+
+
+def test_replay_feed_plays_at_the_recorded_rate_and_ends(tmp_path) -> None:
+    source = SyntheticPairSource(fps=100.0, frames_per_sequence=20, num_frames=20, generate=fake_generate)
+    feed = PairSourceFeed(source, pace="recorded")
+    started = time.monotonic()
+    feed.start()
+    taken = []
+    while not feed.status().ended:
+        item = feed.wait_latest(timeout_s=0.05)
+        if item is not None:
+            taken.append(item)
+    elapsed = time.monotonic() - started
+    assert feed.wait_until_ended(1.0) and elapsed >= 0.18  # 20 pairs at 100 fps
+    status = feed.status()
+    assert status.pairs == 20 and status.rgb.state is CaptureState.ENDED
+    assert len(taken) + status.skipped >= 19
+    # Replayed times are on the live clock now, evenly spaced as recorded.
+    assert abs(taken[-1].frame.t_rgb - time.monotonic()) < 1.0
+    assert feed.close() is True
+
+
+def test_replay_feed_fast_and_looping_closes_promptly() -> None:
+    source = SyntheticPairSource(fps=10.0, frames_per_sequence=3, num_frames=3, generate=fake_generate)
+    feed = PairSourceFeed(source, pace="fast", loop=True)
+    feed.start()
+    time.sleep(0.1)
+    assert feed.status().pairs > 3  # it went round more than once
+    started = time.monotonic()
+    assert feed.close() is True and time.monotonic() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    "word, modality, kind",
+    [
+        ("0", "rgb", OpenCVCameraSource),
+        ("/dev/video2", "tir", OpenCVCameraSource),
+        ("realsense", "rgb", RealSenseColorSource),
+        ("realsense:0123456", "rgb", RealSenseColorSource),
+        ("lepton", "tir", FlirSource),
+        ("boson:1", "tir", FlirSource),
+    ],
+)
+def test_source_words_name_cameras(word: str, modality: str, kind: type) -> None:
+    source = source_from_word(word, modality)
+    assert isinstance(source, kind)
+
+
+def test_source_word_details() -> None:
+    camera = source_from_word("2", "tir", FeedSpec(tir_size=(640, 512), tir_format="y16"))
+    assert camera.device == 2 and camera.size_wh == (640, 512) and camera.thermal_format == "y16"
+    assert source_from_word("realsense:0123456", "rgb").serial == "0123456"
+    assert source_from_word("boson:1", "tir").device_index == 1
+
+
+@pytest.mark.parametrize(
+    "word, modality, message",
+    [
+        ("realsense", "tir", "RealSense is supported as the RGB camera only"),
+        ("lepton", "rgb", "FLIR lepton is a thermal camera"),
+        ("boson:x", "tir", "must be a video index"),
+        ("missing.mp4", "rgb", "not a camera index, /dev/video path"),
+    ],
+)
+def test_bad_source_words_are_one_line_user_errors(word: str, modality: str, message: str) -> None:
+    with pytest.raises(UserError, match=message):
+        source_from_word(word, modality)
+
+
+def test_feed_choice_from_flags(tmp_path) -> None:
+    write_images(tmp_path / "rgb", 3, thermal=False)
+    write_images(tmp_path / "tir", 3, thermal=True)
+    write_video(tmp_path / "a.avi", 10.0, 3, colour=True)
+    parser = argparse.ArgumentParser()
+    add_capture_arguments(parser)
+
+    def feed_for(*argv: str):
+        return open_feed(feed_spec_from_args(parser.parse_args(list(argv))))
+
+    assert isinstance(feed_for("--demo"), PairSourceFeed)
+    assert isinstance(feed_for("--rgb", "0", "--tir", "/dev/video2", "--max-skew-ms", "20"), CameraPairFeed)
+    folders = feed_for("--rgb", str(tmp_path / "rgb"), "--tir", str(tmp_path / "tir"))
+    assert isinstance(folders, PairSourceFeed) and isinstance(folders.source, IndexedPairSource)
+    videos = feed_for("--rgb", str(tmp_path / "a.avi"), "--tir", str(tmp_path / "a.avi"), "--pace", "fast")
+    assert isinstance(videos.source, MergedPairSource) and videos.pace == "fast"
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        (FeedSpec(), "no input: give --rgb and --tir, --replay FOLDER, or --demo"),
+        (FeedSpec(demo=True, replay="x"), "--demo and --replay cannot be combined"),
+        (FeedSpec(rgb="0"), "--tir is missing"),
+        (FeedSpec(rgb="0", tir="0", max_skew_ms=-5), "--max-skew-ms must be positive"),
+        (FeedSpec(demo=True, calibration="nope.json"), "calibration file nope.json does not exist"),
+    ],
+)
+def test_contradictory_flags_are_one_line_user_errors(spec: FeedSpec, message: str) -> None:
+    with pytest.raises(UserError, match=message):
+        open_feed(spec)
+
+
+def test_camera_mixed_with_a_recording_is_refused(tmp_path) -> None:
+    write_images(tmp_path / "tir", 2, thermal=True)
+    with pytest.raises(UserError, match="one is a camera and one a recording"):
+        open_feed(FeedSpec(rgb="0", tir=str(tmp_path / "tir")))
+
+
+def test_calibration_file_errors_name_the_field(tmp_path) -> None:
+    path = tmp_path / "calibration.json"
+    path.write_text(json.dumps({"format": "tpmri-calibration", "version": 1}))
+    with pytest.raises(UserError, match="calibration.json: field 'matrix_tir_to_rgb' is missing"):
+        open_feed(FeedSpec(demo=True, calibration=str(path)))
+
+
+def test_feed_registers_thermal_with_the_calibration() -> None:
+    from tpmri_calibration.calibration_file import Calibration, now_iso
+    from tpmri_live.capture.registrar import FrameRegistrar
+
+    # Thermal at half resolution, shifted right by 4 RGB pixels.
+    matrix = np.array([[2.0, 0, 0.5 + 4.0], [0, 2.0, 0.5], [0, 0, 1]])
+    calibration = Calibration(matrix, (40, 32), (20, 16), 0.1, "points", 8, now_iso())
+    tir = np.zeros((16, 20), np.uint8)
+    tir[6:10, 8:12] = 255  # a hot square, centre (9.5, 7.5) in thermal pixels
+    pair = FramePair(TimedFrame(np.zeros((32, 40, 3), np.uint8), 1.0, 0), TimedFrame(tir, 1.01, 0), 0)
+    item = FrameRegistrar(calibration).register(pair)
+    assert item.frame.tir.shape == (32, 40)
+    ys, xs = np.nonzero(item.frame.tir > 127)
+    assert xs.mean() == pytest.approx(2 * 9.5 + 0.5 + 4.0, abs=0.6) and ys.mean() == pytest.approx(2 * 7.5 + 0.5, abs=0.6)
+    assert item.frame.t_tir == 1.01 and item.skew_s == pytest.approx(0.01)
