@@ -31,6 +31,7 @@ from tpmri_live.capture.opencv_camera import THERMAL_FORMATS, OpenCVCameraSource
 from tpmri_live.capture.pair_sources import IndexedPairSource, MergedPairSource
 from tpmri_live.capture.pairing import FramePairer
 from tpmri_live.capture.realsense_camera import RealSenseColorSource
+from tpmri_live.capture.recording import PairRecorder
 from tpmri_live.capture.registrar import FrameRegistrar, load_app_calibration
 from tpmri_live.capture.replay import open_replay
 from tpmri_live.capture.source import FrameSource
@@ -58,6 +59,7 @@ class FeedSpec:
         rgb_size, tir_size: requested camera resolutions (width, height).
         fps: requested camera rate; for replays of datasets and the demo, the playing rate.
         seed: synthetic scene seed.
+        record: a new folder to record every pair into (see `recording`), or None.
     """
 
     rgb: str | None = None
@@ -74,6 +76,7 @@ class FeedSpec:
     tir_size: tuple[int, int] | None = None
     fps: float | None = None
     seed: int = 0
+    record: str | None = None
 
 
 def parse_size(text: str, flag: str = "size") -> tuple[int, int]:
@@ -113,6 +116,10 @@ def add_capture_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--tir-size", metavar="WxH", help="requested thermal camera resolution")
     group.add_argument("--fps", type=float, help="requested camera rate; playing rate of datasets and the demo")
     group.add_argument("--seed", type=int, default=0, help="synthetic scene seed (default: %(default)s)")
+    group.add_argument(
+        "--record", metavar="FOLDER",
+        help="record every pair into this new folder (RGB JPEG, raw thermal 16-bit PNG, timestamps.csv); --replay plays it",
+    )
 
 
 def feed_spec_from_args(args: argparse.Namespace) -> FeedSpec:
@@ -131,11 +138,22 @@ def feed_spec_from_args(args: argparse.Namespace) -> FeedSpec:
         tir_size=parse_size(args.tir_size, "--tir-size") if args.tir_size else None,
         fps=args.fps,
         seed=args.seed,
+        record=args.record,
     )
 
 
 def open_feed(spec: FeedSpec) -> PairFeed:
-    """Build (not start) the feed the spec describes; UserError for contradictory or unknown words."""
+    """Build (not start) the feed the spec describes; UserError for contradictory or unknown words.
+
+    With `spec.record` the recording folder is created here and recording runs until `feed.close()`.
+    """
+    feed = _build_feed(spec)
+    if spec.record:
+        feed.recording.start(PairRecorder(spec.record))
+    return feed
+
+
+def _build_feed(spec: FeedSpec) -> PairFeed:
     chosen = [name for name, given in (("--demo", spec.demo), ("--replay", spec.replay), ("--rgb/--tir", spec.rgb or spec.tir)) if given]
     if len(chosen) != 1:
         if not chosen:

@@ -38,6 +38,8 @@ from tpmri_live.capture.timed_frames import FramePair, RegisteredPair, TimedFram
 
 _LOG = logging.getLogger(__name__)
 Pace = Literal["recorded", "fast"]
+# A replay running later than this behind its schedule restarts the schedule instead of bursting to catch up.
+MAX_REPLAY_LAG_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -232,7 +234,9 @@ class PairSourceFeed:
                     self._set_state(CaptureState.ENDED)
                     return
                 now = self._clock()
-                if self.pace == "fast" or offset_s is None:
+                if self.pace == "fast" or offset_s is None or now - (pair.t_s + offset_s) > MAX_REPLAY_LAG_S:
+                    # Fast, first pair, or the source fell behind (a slow disk, a new synthetic scene):
+                    # stamp it now rather than in the past, and keep the recorded pace from here.
                     offset_s = now - pair.t_s
                 elif (wait_s := pair.t_s + offset_s - now) > 0 and self._stop.wait(wait_s):
                     return

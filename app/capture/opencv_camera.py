@@ -3,7 +3,9 @@
 The backend is chosen per OS (V4L2 on Linux, DirectShow on Windows, AVFoundation on macOS). A thermal
 camera is asked for 16-bit Y16: the FOURCC is set to 'Y16 ' *before* CONVERT_RGB is switched off; in
 the other order V4L2 keeps converting to 8-bit BGR. With `thermal_format='auto'` a camera that ignores
-the request still works, as an 8-bit thermal camera (the first frame decides, and the name says so).
+the request still works, as an 8-bit thermal camera: if the negotiated FOURCC is not Y16, conversion to
+BGR is switched back on (raw YUYV bytes would otherwise look like a 16-bit frame); `delivers_16bit` says
+which it was.
 Frames are stamped with `time.monotonic()` right after `grab()`, before decoding.
 """
 
@@ -119,6 +121,11 @@ class OpenCVCameraSource(FrameSource):
             # Order matters: FOURCC first, then stop OpenCV converting to BGR.
             capture.set(cv2.CAP_PROP_FOURCC, y16_fourcc())
             capture.set(cv2.CAP_PROP_CONVERT_RGB, 0)
+            negotiated = int(capture.get(cv2.CAP_PROP_FOURCC))
+            if negotiated not in (0, y16_fourcc()):
+                # The camera kept another format (YUYV, MJPG): its unconverted bytes would pass for Y16,
+                # so let OpenCV convert to BGR and take the 8-bit view (refused below in 'y16' mode).
+                capture.set(cv2.CAP_PROP_CONVERT_RGB, 1)
         capture.set(cv2.CAP_PROP_READ_TIMEOUT_MSEC, READ_TIMEOUT_MS)
         self._frame_size_wh = (
             int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)),

@@ -27,7 +27,8 @@ class FakeCamera:
     """Shared behaviour of a fake device across the capture objects opened on it.
 
     Args:
-        kind: 'bgr', 'y16', 'y16-bytes' (flat uint8 buffer) or 'bgr-ignores-y16'.
+        kind: 'bgr', 'y16', 'y16-bytes' (flat uint8 buffer), 'bgr-ignores-y16' (stays 8-bit BGR) or
+            'yuyv-ignores-y16' (keeps YUYV and hands out raw YUYV bytes when not converting).
         fail_after: frames after which the device stops (unplugged), or None.
         failed_opens: how many opens fail after it stopped, before it comes back.
     """
@@ -64,6 +65,8 @@ class FakeVideoCapture:
 
     def set(self, prop: int, value: float) -> bool:
         self.camera.property_log.append((prop, value))
+        if prop == cv2.CAP_PROP_FOURCC and self.camera.kind == "yuyv-ignores-y16":
+            value = cv2.VideoWriter.fourcc(*"YUYV")  # the driver keeps its own format
         self.properties[prop] = value
         return True
 
@@ -89,6 +92,8 @@ class FakeVideoCapture:
             return True, raw
         if self.camera.kind == "y16-bytes" and y16_requested:
             return True, raw.astype("<u2").view(np.uint8).reshape(1, -1)
+        if self.camera.kind == "yuyv-ignores-y16" and self.properties.get(cv2.CAP_PROP_CONVERT_RGB) == 0:
+            return True, np.full((HEIGHT, WIDTH, 2), 128, np.uint8)  # raw YUYV bytes: same size as Y16
         frame = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
         frame[..., 0] = value % 256  # blue channel in OpenCV's BGR order
         return True, frame
@@ -136,6 +141,16 @@ def test_camera_ignoring_y16_works_as_8bit_in_auto_mode_and_fails_clearly_in_y16
     assert source.delivers_16bit is False
     with pytest.raises(SourceOpenError, match="does not deliver 16-bit Y16 frames"):
         camera_source(FakeCamera("bgr-ignores-y16"), "tir", thermal_format="y16").open()
+
+
+def test_camera_keeping_yuyv_is_read_as_8bit_not_as_fake_y16() -> None:
+    camera = FakeCamera("yuyv-ignores-y16")
+    with camera_source(camera, "tir") as source:
+        frame = source.read()
+    assert source.delivers_16bit is False and frame.raw is None and frame.image.shape == (HEIGHT, WIDTH)
+    assert (cv2.CAP_PROP_CONVERT_RGB, 1) in camera.property_log
+    with pytest.raises(SourceOpenError, match="does not deliver 16-bit"):
+        camera_source(FakeCamera("yuyv-ignores-y16"), "tir", thermal_format="y16").open()
 
 
 def test_camera_that_does_not_open_names_itself() -> None:

@@ -286,3 +286,44 @@ def test_feed_registers_thermal_with_the_calibration() -> None:
     ys, xs = np.nonzero(item.frame.tir > 127)
     assert xs.mean() == pytest.approx(2 * 9.5 + 0.5 + 4.0, abs=0.6) and ys.mean() == pytest.approx(2 * 7.5 + 0.5, abs=0.6)
     assert item.frame.t_tir == 1.01 and item.skew_s == pytest.approx(0.01)
+
+
+def test_replay_that_falls_behind_restamps_instead_of_bursting() -> None:
+    class StallingSource(SyntheticPairSource):
+        def read(self):
+            if self._index == 3:
+                time.sleep(0.3)  # e.g. a new synthetic scene being built
+            return super().read()
+
+    source = StallingSource(fps=50.0, frames_per_sequence=6, num_frames=6, generate=fake_generate)
+    feed = PairSourceFeed(source, pace="recorded")
+    published: list[tuple[float, float]] = []
+    original_publish = feed._publish
+
+    def record(pair):
+        published.append((time.monotonic(), pair.rgb.t_s))
+        original_publish(pair)
+
+    feed._publish = record  # type: ignore[method-assign]
+    feed.start()
+    assert feed.wait_until_ended(3.0)
+    feed.close()
+    for wall_s, t_s in published:
+        assert abs(wall_s - t_s) < 0.05  # every pair stamped when it was played
+    assert published[4][0] - published[3][0] >= 0.015  # after the stall, the recorded pace again
+
+
+def test_record_flag_records_what_the_feed_plays_and_replays_it(tmp_path, monkeypatch) -> None:
+    import tpmri_live.capture.feed_factory as feed_factory
+
+    monkeypatch.setattr(
+        feed_factory, "SyntheticPairSource",
+        lambda seed, fps: SyntheticPairSource(seed, fps, frames_per_sequence=5, num_frames=5, generate=fake_generate),
+    )
+    feed = open_feed(FeedSpec(demo=True, fps=200.0, record=str(tmp_path / "rec")))
+    feed.start()
+    assert feed.wait_until_ended(2.0)
+    feed.close()
+    replay = open_replay(tmp_path / "rec")
+    replay.open()
+    assert [pair.tir.raw[1, 1] for pair in replay] == [30000 + k for k in range(5)]

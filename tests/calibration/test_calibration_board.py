@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -111,8 +112,6 @@ def test_small_lepton_sized_thermal_image_is_upscaled_for_detection() -> None:
 
 def _circle_grid_image(size_wh, board_to_image, columns, rows, circle_value, paper_value, background) -> np.ndarray:
     """A symmetric circle grid (unit spacing, radius 0.3) drawn on a texture and warped into the image."""
-    import cv2
-
     px_per_unit, margin = 64, 1.0
     width_units, height_units = columns - 1 + 2 * margin, rows - 1 + 2 * margin
     texture = np.full((int(height_units * px_per_unit), int(width_units * px_per_unit)), paper_value, np.float32)

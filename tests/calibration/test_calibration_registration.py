@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -20,8 +21,6 @@ def test_identity_returns_the_thermal_image_untouched() -> None:
 
 
 def test_stretch_without_calibration_matches_resize() -> None:
-    import cv2
-
     tir = np.random.default_rng(0).integers(0, 255, (64, 80), dtype=np.uint8)
     registration = Registration.stretch((80, 64), (160, 128))
     warped = registration.warp_tir(tir)
