@@ -89,6 +89,10 @@ class ImageSequenceSource(FrameSource):
         t_s = self.timestamps_s[index] if self.timestamps_s is not None else index / self.nominal_fps
         return _timed_frame(image, self.modality, self.gain, t_s, index)
 
+    def seek(self, index: int) -> None:
+        """Make frame `index` the next one read (clamped to the sequence)."""
+        self._next = min(max(0, int(index)), len(self.paths))
+
     def close(self) -> None:
         self._next = len(self.paths)
 
@@ -139,6 +143,12 @@ class VideoFileSource(FrameSource):
         index = self._index
         self._index += 1
         return _timed_frame(image, self.modality, self.gain, index / float(self.nominal_fps or DEFAULT_FPS), index)
+
+    def seek(self, index: int) -> None:
+        """Make frame `index` the next one read (exact for intra-frame codecs, keyframe-bound for others)."""
+        if self._capture is not None:
+            self._capture.set(cv2.CAP_PROP_POS_FRAMES, max(0, int(index)))
+            self._index = max(0, int(index))
 
     def close(self) -> None:
         if self._capture is not None:

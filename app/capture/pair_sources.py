@@ -70,6 +70,13 @@ class IndexedPairSource(PairSource):
         self._index += 1
         return FramePair(rgb, tir, index, self._truth_at(index))
 
+    def seek(self, index: int) -> None:
+        """Make pair `index` the next one read (both streams must support `seek`, as files do)."""
+        index = max(0, int(index))
+        self.rgb.seek(index)  # type: ignore[attr-defined]
+        self.tir.seek(index)  # type: ignore[attr-defined]
+        self._index = index
+
     def _truth_at(self, index: int) -> tuple[float, float, float, float] | None:
         if self._truth is None or index >= len(self._truth) or self._truth[index] is None:
             return None

@@ -327,3 +327,15 @@ def test_record_flag_records_what_the_feed_plays_and_replays_it(tmp_path, monkey
     replay = open_replay(tmp_path / "rec")
     replay.open()
     assert [pair.tir.raw[1, 1] for pair in replay] == [30000 + k for k in range(5)]
+
+
+def test_indexed_replay_seeks_to_a_pair(tmp_path) -> None:
+    write_images(tmp_path / "rgb", 6, thermal=False)
+    write_images(tmp_path / "tir", 6, thermal=True)
+    source = IndexedPairSource(ImageSequenceSource.folder(tmp_path / "rgb", "rgb"), ImageSequenceSource.folder(tmp_path / "tir", "tir"))
+    source.open()
+    source.seek(4)
+    pair = source.read()
+    assert pair.index == 4 and pair.rgb.index == 4 and pair.tir.raw[0, 0] == 30004
+    source.seek(0)
+    assert source.read().index == 0
