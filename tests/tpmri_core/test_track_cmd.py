@@ -133,6 +133,14 @@ def test_track_bad_arguments_exit_2_with_one_line(capsys, tmp_path, weights, dat
     assert not (tmp_path / "r.txt").exists()
 
 
+def test_a_bad_device_is_the_only_message_even_without_weights(capsys, tmp_path, dataset_root) -> None:
+    assert main(["track", str(dataset_root / "seq3"), "--device", "tpu", "--out", str(tmp_path / "r.txt")]) == 2
+    assert "device" in _one_error_line(capsys)
+    argv = ["benchmark", "--dataset", "rgbt234", "--root", str(dataset_root), "--results", str(tmp_path), "--device", "tpu"]
+    assert main(argv) == 2
+    assert "device" in _one_error_line(capsys)
+
+
 def test_track_bad_paths_exit_2_with_one_line(capsys, tmp_path, weights, dataset_root) -> None:
     assert main(["track", str(tmp_path / "absent"), "--out", str(tmp_path / "r.txt")]) == 2
     assert "absent" in _one_error_line(capsys)

@@ -10,6 +10,7 @@ from pathlib import Path
 from tpmri_core.data.sequences import DATASET_NAMES, list_sequences
 from tpmri_core.errors import UserError
 from tpmri_core.tracking.dataset_run import SequenceOutcome, run_dataset
+from tpmri_core.tracking.tracker import resolve_device
 from tpmri_core.weights import resolve_model
 
 
@@ -53,6 +54,10 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--split applies to lasher only, not {args.dataset}")
     if args.results.exists() and not args.results.is_dir():
         raise UserError(f"--results {args.results} exists and is not a folder")
+    try:
+        resolve_device(args.device)  # before the model, so a bad device is the only message
+    except ValueError as error:
+        raise UserError(str(error)) from None
     split = args.split or ("test" if args.dataset == "lasher" else None)
     names = list_sequences(args.dataset, args.root, split=split)
     resolved = resolve_model(args.variant, args.weights)

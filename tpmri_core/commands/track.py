@@ -9,7 +9,7 @@ from tpmri_core.boxes import parse_box_xywh
 from tpmri_core.data.sequences import open_sequence
 from tpmri_core.errors import UserError
 from tpmri_core.tracking.run import run_sequence, write_boxes_file, write_details_csv
-from tpmri_core.tracking.tracker import Tracker
+from tpmri_core.tracking.tracker import Tracker, resolve_device
 from tpmri_core.weights import resolve_model
 
 
@@ -41,6 +41,10 @@ def run(args: argparse.Namespace) -> int:
             init_box = parse_box_xywh(args.init)
         except ValueError as error:
             raise UserError(f"--init: {error}") from None
+    try:
+        resolve_device(args.device)  # before the model, so a bad device is the only message
+    except ValueError as error:
+        raise UserError(str(error)) from None
     sequence = open_sequence(args.sequence, layout=args.layout)
     if args.out.is_dir():
         raise UserError(f"--out {args.out} is a folder; give a file name such as {args.out / (sequence.name + '.txt')}")
