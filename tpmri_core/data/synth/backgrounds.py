@@ -28,11 +28,13 @@ class Background:
         makes OpenCV's warp of a whole frame several times faster than with three channels.
     temperature_k: (Hc / TEMPERATURE_DIVISOR, Wc / TEMPERATURE_DIVISOR) float32 apparent temperature.
     layout: which of LAYOUTS made it (for the metadata).
+    horizon_y: canvas row of the horizon in the "horizon" layout (walkers and cars keep below it), else None.
     """
 
     rgba: np.ndarray
     temperature_k: np.ndarray
     layout: str
+    horizon_y: float | None = None
 
 
 class _Canvas:
@@ -147,6 +149,7 @@ def build_background(rng: np.random.Generator, size_wh: tuple[int, int], weather
     width, height = size_wh
     canvas = _Canvas(size_wh, weather)
     layout = LAYOUTS[int(rng.choice(len(LAYOUTS), p=[0.3, 0.35, 0.15, 0.2]))]
+    horizon_y = None
     if layout == "photo":
         canvas.paint(_scene_layer(rng, size_wh), None, sample_material(rng))
     elif layout == "surface":
@@ -176,4 +179,4 @@ def build_background(rng: np.random.Generator, size_wh: tuple[int, int], weather
         rgb = cv2.GaussianBlur(rgb, (0, 0), rng.uniform(0.6, 2.0))
     temperature_k = cv2.GaussianBlur(canvas.temperature_k, (0, 0), rng.uniform(0.5, 1.5))
     rgba = cv2.cvtColor(np.clip(rgb, 0, 255).astype(np.uint8), cv2.COLOR_RGB2RGBA)
-    return Background(rgba=rgba, temperature_k=temperature_k.astype(np.float32), layout=layout)
+    return Background(rgba=rgba, temperature_k=temperature_k.astype(np.float32), layout=layout, horizon_y=horizon_y)

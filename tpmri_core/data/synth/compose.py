@@ -142,7 +142,7 @@ def paste_heat(
     region = scene_k[y0 : y0 + height, x0 : x0 + width]
     heat, alpha = patch[:, :, 0], patch[:, :, 1]
     if crossover > 0.0:
-        keep = np.float32(1.0 - 0.97 * crossover)
+        keep = np.float32(1.0 - 0.99 * crossover)
         behind = np.float32(0.5) * (region + np.float32(surrounding_k))
         heat = keep * heat + (1.0 - keep) * behind * alpha
     region *= 1.0 - alpha

@@ -5,6 +5,7 @@ All paths are planned for the whole sequence up front (cheap, a few arrays), the
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,15 +34,12 @@ class Path:
 
 def _facing(velocity_x: np.ndarray, start_left: bool) -> np.ndarray:
     """Mirror when moving left, with hysteresis so a dithering target does not flicker."""
-    facing = np.empty(len(velocity_x), bool)
-    left = start_left
-    for index, vx in enumerate(velocity_x):
-        if vx < -0.25:
-            left = True
-        elif vx > 0.25:
-            left = False
-        facing[index] = left
-    return facing
+    decided = np.where(velocity_x < -0.25, 1.0, np.where(velocity_x > 0.25, 0.0, np.nan))
+    if np.isnan(decided[0]):
+        decided[0] = 1.0 if start_left else 0.0
+    # Carry the last decision forward over the undecided frames.
+    last = np.maximum.accumulate(np.where(np.isnan(decided), 0, np.arange(len(decided))))
+    return decided[last] > 0.5
 
 
 def _phase(speed: np.ndarray, size: np.ndarray, cycle_sizes: float, start: float) -> np.ndarray:
@@ -58,6 +56,7 @@ def sample_target_path(
     vertical_freedom: float,
     cycle_sizes: float,
     zoom: np.ndarray,
+    ground_y: float | None = None,
 ) -> Path:
     """A wandering, approaching or receding target that stays (almost) inside the frame.
 
@@ -65,6 +64,7 @@ def sample_target_path(
     vertical_freedom: 1 moves freely (objects, drones), small values keep to the ground plane.
     cycle_sizes: how many body sizes one motion cycle covers (gait phase speed).
     zoom: (T,) camera zoom, so that zooming in also enlarges the target.
+    ground_y: frame row of the horizon; the target's feet stay below it (None: anywhere).
     """
     frame_w, frame_h = frame_wh
     low, high = size_range
@@ -83,22 +83,23 @@ def sample_target_path(
 
     half_w = 0.5 * size * min(aspect_wh, 1.0) + 2.0
     half_h = 0.5 * size / max(aspect_wh, 1.0) + 2.0
-    position = np.empty((num_frames, 2))
+    top_limit = np.zeros(num_frames) if ground_y is None else np.clip(ground_y - 0.4 * size / max(aspect_wh, 1.0), 0.0, 0.6 * frame_h)
     x = rng.uniform(0.2, 0.8) * frame_w
-    y = rng.uniform(0.25, 0.8) * frame_h
+    y = rng.uniform(max(0.25 * frame_h, top_limit[0] + half_h[0]), 0.8 * frame_h)
     heading = rng.uniform(0.0, 2 * np.pi)
-    for t in range(num_frames):
-        heading += turn[t]
-        inner_x = (half_w[t] + 0.1 * frame_w, frame_w - half_w[t] - 0.1 * frame_w)
-        inner_y = (half_h[t] + 0.1 * frame_h, frame_h - half_h[t] - 0.1 * frame_h)
-        if not (inner_x[0] <= x <= inner_x[1] and inner_y[0] <= y <= inner_y[1]):
-            inward = np.arctan2(frame_h / 2 - y, frame_w / 2 - x)
-            heading += 0.12 * np.sin(inward - heading)  # turn back towards the middle
-        x += speed[t] * np.cos(heading)
-        y += speed[t] * np.sin(heading) * vertical_freedom
-        x = float(np.clip(x, half_w[t], frame_w - half_w[t]))
-        y = float(np.clip(y, half_h[t], frame_h - half_h[t]))
-        position[t] = (x, y)
+    xs, ys = [], []
+    # A plain-float loop: the steering depends on the previous position, and Python floats are ~10x
+    # faster than NumPy scalars here.
+    for turn_t, speed_t, half_w_t, half_h_t, top_t in zip(turn.tolist(), speed.tolist(), half_w.tolist(), half_h.tolist(), top_limit.tolist(), strict=True):
+        heading += turn_t
+        if not (half_w_t + 0.1 * frame_w <= x <= frame_w - half_w_t - 0.1 * frame_w and top_t + half_h_t + 0.1 * frame_h <= y <= frame_h - half_h_t - 0.1 * frame_h):
+            inward = math.atan2(frame_h / 2 - y, frame_w / 2 - x)
+            heading += 0.12 * math.sin(inward - heading)  # turn back towards the middle
+        x = min(max(x + speed_t * math.cos(heading), half_w_t), frame_w - half_w_t)
+        y = min(max(y + speed_t * math.sin(heading) * vertical_freedom, top_t + half_h_t), frame_h - half_h_t)
+        xs.append(x)
+        ys.append(y)
+    position = np.stack([np.array(xs), np.array(ys)], axis=1)
     velocity = np.diff(position, axis=0, prepend=position[:1])
     return Path(
         centre_xy=position,

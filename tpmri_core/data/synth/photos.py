@@ -47,13 +47,5 @@ def load_photo(name: str) -> np.ndarray:
     return image
 
 
-@functools.cache
-def load_faces() -> np.ndarray:
-    """(N, 25, 25) float32 grey face crops in [0, 1] (the face half of skimage's LFW subset)."""
-    faces = np.asarray(skimage.data.lfw_subset()[:100], dtype=np.float32)
-    faces.setflags(write=False)
-    return faces
-
-
 def is_grey(image: np.ndarray) -> bool:
     return bool(np.array_equal(image[::8, ::8, 0], image[::8, ::8, 1]) and np.array_equal(image[::8, ::8, 1], image[::8, ::8, 2]))

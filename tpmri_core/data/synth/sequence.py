@@ -65,6 +65,14 @@ def _contrast_offset(rng: np.random.Generator, target_k: float, background: Back
     return sign * (least - contrast) if contrast < least else 0.0
 
 
+def _horizon_in_frame(background: Background, camera: CameraPath) -> float | None:
+    """Frame row of the background's horizon as the first frame sees it."""
+    if background.horizon_y is None:
+        return None
+    canvas_x = background.rgba.shape[1] / 2
+    return float(camera.canvas_to_frame[0, 1] @ np.array([canvas_x, background.horizon_y, 1.0]))
+
+
 def _plan(seed: int, num_frames: int, config: SynthConfig) -> tuple[_Plan, np.random.Generator]:
     # One stream per concern: the same seed with another scenario changes only the event-specific parts,
     # so a sequence and its "clean" twin differ exactly where the event acts.
@@ -95,6 +103,7 @@ def _plan(seed: int, num_frames: int, config: SynthConfig) -> tuple[_Plan, np.ra
         vertical_freedom=motion_rng.uniform(*_VERTICAL_FREEDOM[kind]),
         cycle_sizes=_CYCLE_SIZES[kind],
         zoom=camera.zoom,
+        ground_y=_horizon_in_frame(background, camera) if kind != "object" else None,
     )
     events = plan_events(event_rng, num_frames, config.scenario, config.event_probability)
 
