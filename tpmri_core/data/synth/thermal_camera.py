@@ -126,7 +126,7 @@ def sample_thermal_camera(
         noise_k=float(rng.uniform(*noise_k)),
         fixed_pattern_k=(columns[None, :] + shading).astype(np.float32),
         detail_gain=float(rng.uniform(0.0, 0.6)),
-        agc_percentiles=(float(rng.uniform(0.2, 2.0)), float(rng.uniform(98.5, 99.9))),
+        agc_percentiles=(float(rng.uniform(0.0, 2.0)), float(rng.uniform(99.3, 100.0))),
         agc_min_span_k=float(rng.uniform(3.0, 8.0)),
         agc_rate=float(rng.uniform(0.15, 1.0)),
     )
