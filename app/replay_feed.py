@@ -102,6 +102,7 @@ class ReplayFeed:
         registrar: registers pairs onto the RGB grid (with the calibration, if any).
         speed: initial speed (1 = recorded rate, 0 = every pair as fast as possible).
         loop: start again from the first pair after the last one.
+        recording: the tap raw pairs are recorded through (`--record`); a new one by default.
         clock: time.monotonic, or a fake in tests.
     """
 
@@ -111,13 +112,14 @@ class ReplayFeed:
         registrar: FrameRegistrar | None = None,
         speed: float = 1.0,
         loop: bool = False,
+        recording: RecordingTap | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.source = source
         self.loop = loop
         self.name = source.name
         self.registrar = registrar or FrameRegistrar()
-        self.recording = RecordingTap()
+        self.recording = recording or RecordingTap()
         self._speed = checked_speed(speed)
         self._clock = clock
         self._wake = threading.Event()

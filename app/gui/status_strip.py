@@ -1,0 +1,109 @@
+"""The status strip under the views: each source's state and rate, inference rate, latency, drops, model.
+
+The texts come from small pure functions so they are easy to read and to test.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
+
+from tpmri_live.capture.capture_thread import CaptureStatus
+from tpmri_live.capture.feeds import FeedStatus
+
+STATE_COLOURS = {
+    "live": "#66bb6a",
+    "paused": "#bdbdbd",
+    "starting": "#bdbdbd",
+    "ended": "#bdbdbd",
+    "closed": "#bdbdbd",
+    "reconnecting": "#ffb74d",
+    "lost": "#ef5350",
+}
+
+
+def stream_text(modality: str, stream: CaptureStatus, paused: bool = False) -> str:
+    """'RGB ● live 25.0 fps' as rich text with the state in its colour ('paused' for a paused replay)."""
+    state = "paused" if paused and stream.state.value == "live" else stream.state.value
+    colour = STATE_COLOURS.get(state, "#bdbdbd")
+    rate = f" {stream.fps:4.1f} fps" if state == "live" else ""
+    return f"<b>{modality.upper()}</b> <span style='color:{colour}'>● {state}</span>{rate}"
+
+
+def inference_text(fps: float, step_ms: float | None, tracking: bool) -> str:
+    if not tracking:
+        return "<b>Inference</b> idle"
+    step = f" ({step_ms:.0f} ms/step)" if step_ms is not None and math.isfinite(step_ms) else ""
+    return f"<b>Inference</b> {fps:4.1f} fps{step}"
+
+
+def latency_text(latency_ms: float | None) -> str:
+    if latency_ms is None or not math.isfinite(latency_ms):
+        return "<b>Latency</b> –"
+    return f"<b>Latency</b> {latency_ms:.0f} ms"
+
+
+def display_text(fps: float) -> str:
+    return f"<b>Display</b> {fps:4.1f} fps"
+
+
+def dropped_text(feed: FeedStatus) -> str:
+    return f"<b>Dropped</b> {feed.dropped} · <b>Skipped</b> {feed.skipped}"
+
+
+def _label(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    return label
+
+
+def _separator() -> QFrame:
+    line = QFrame()
+    line.setFrameShape(QFrame.Shape.VLine)
+    line.setStyleSheet("color: #3a3a40;")
+    return line
+
+
+class StatusStrip(QWidget):
+    """One row of labels; `show_*` methods set them."""
+
+    def __init__(self, model_text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.setSpacing(12)
+        self.rgb_label = _label("<b>RGB</b> …")
+        self.tir_label = _label("<b>TIR</b> …")
+        self.inference_label = _label(inference_text(0.0, None, False))
+        self.display_label = _label(display_text(0.0))
+        self.latency_label = _label(latency_text(None))
+        self.dropped_label = _label("<b>Dropped</b> 0 · <b>Skipped</b> 0")
+        self.dropped_label.setToolTip(
+            "Dropped: pairs never formed (the cameras' frames too far apart in time).\n"
+            "Skipped: pairs replaced by a newer one before inference took them (newest pair wins)."
+        )
+        self.model_label = _label(f"<b>Model</b> {model_text}")
+        for index, widget in enumerate(
+            (self.rgb_label, self.tir_label, self.inference_label, self.display_label, self.latency_label, self.dropped_label)
+        ):
+            if index:
+                layout.addWidget(_separator())
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        layout.addWidget(self.model_label)
+
+    def show_feed(self, feed: FeedStatus, paused_replay: bool = False) -> None:
+        self.rgb_label.setText(stream_text("rgb", feed.rgb, paused_replay))
+        self.rgb_label.setToolTip(feed.rgb.name + (f"\n{feed.rgb.last_error}" if feed.rgb.last_error else ""))
+        self.tir_label.setText(stream_text("tir", feed.tir, paused_replay))
+        self.tir_label.setToolTip(feed.tir.name + (f"\n{feed.tir.last_error}" if feed.tir.last_error else ""))
+        self.dropped_label.setText(dropped_text(feed))
+
+    def show_rates(self, inference_fps: float, step_ms: float | None, tracking: bool, display_fps: float) -> None:
+        self.inference_label.setText(inference_text(inference_fps, step_ms, tracking))
+        self.display_label.setText(display_text(display_fps))
+
+    def show_latency(self, latency_ms: float | None) -> None:
+        self.latency_label.setText(latency_text(latency_ms))
