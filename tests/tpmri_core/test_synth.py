@@ -92,8 +92,15 @@ def test_targets_move_and_stay_in_view() -> None:
         centres = np.array([[x + w / 2, y + h / 2] for x, y, w, h in (f.box_xywh_rgb for f in _frames(seed, "clean"))])
         steps = np.hypot(*np.diff(centres, axis=0).T)
         assert steps.max() < 40, "motion must be smooth"
-        assert 0 < centres[:, 0].min() and centres[:, 0].max() < 480 and 0 < centres[:, 1].min() and centres[:, 1].max() < 360
-    travelled = [np.hypot(*np.ptp(np.array([f.box_xywh_rgb[:2] for f in _frames(s, "clean")]), axis=0)) for s in range(6)]
+        assert (
+            0 < centres[:, 0].min()
+            and centres[:, 0].max() < 480
+            and 0 < centres[:, 1].min()
+            and centres[:, 1].max() < 360
+        )
+    travelled = [
+        np.hypot(*np.ptp(np.array([f.box_xywh_rgb[:2] for f in _frames(s, "clean")]), axis=0)) for s in range(6)
+    ]
     assert max(travelled) > 20, "some targets must actually move"
 
 
@@ -196,8 +203,12 @@ def _near_fraction(changed: np.ndarray, box_xywh: tuple[float, float, float, flo
 
 def test_distractor_appears_near_the_target_in_both_modalities() -> None:
     pairs = _event_frames("distractor", SEEDS)
-    near_rgb = [_near_fraction(np.abs(f.rgb.astype(int) - c.rgb.astype(int)).max(axis=2) > 20, f.box_xywh_rgb) for f, c in pairs]
-    near_tir = [_near_fraction(np.abs(f.tir_raw.astype(int) - c.tir_raw.astype(int)) > 100, f.box_xywh_tir) for f, c in pairs]
+    near_rgb = [
+        _near_fraction(np.abs(f.rgb.astype(int) - c.rgb.astype(int)).max(axis=2) > 20, f.box_xywh_rgb) for f, c in pairs
+    ]
+    near_tir = [
+        _near_fraction(np.abs(f.tir_raw.astype(int) - c.tir_raw.astype(int)) > 100, f.box_xywh_tir) for f, c in pairs
+    ]
     assert np.median(near_rgb) > 0.8 and np.median(near_tir) > 0.8
 
 

@@ -13,19 +13,24 @@ from tpmri_core.data.synth import EVENT_NAMES, SynthConfig, generate_sequence, w
 from tpmri_live.tpmri_command import main
 
 
-
 def _boxes(path: Path) -> np.ndarray:
     return np.array([[float(v) for v in line.split(",")] for line in path.read_text().splitlines()])
 
 
 def test_write_sequence_produces_rgbt234_files_that_read_back(tmp_path: Path) -> None:
     frames = list(generate_sequence(11, 9, SynthConfig(scenario="occlusion")))
-    count = write_sequence(iter(frames), tmp_path / "seq", seed=11, config=SynthConfig(scenario="occlusion"), save_tir_raw=True)
+    count = write_sequence(
+        iter(frames), tmp_path / "seq", seed=11, config=SynthConfig(scenario="occlusion"), save_tir_raw=True
+    )
     folder = tmp_path / "seq"
     assert count == 9
     assert sorted(p.name for p in (folder / "visible").iterdir()) == [f"{k:05d}v.jpg" for k in range(1, 10)]
     assert sorted(p.name for p in (folder / "infrared").iterdir()) == [f"{k:05d}i.jpg" for k in range(1, 10)]
-    for name, attribute in (("visible.txt", "box_xywh_rgb"), ("init.txt", "box_xywh_rgb"), ("infrared.txt", "box_xywh_tir")):
+    for name, attribute in (
+        ("visible.txt", "box_xywh_rgb"),
+        ("init.txt", "box_xywh_rgb"),
+        ("infrared.txt", "box_xywh_tir"),
+    ):
         boxes = _boxes(folder / name)
         assert boxes.shape == (9, 4)
         assert np.allclose(boxes, [getattr(f, attribute) for f in frames], atol=1.0)
@@ -46,7 +51,20 @@ def test_write_sequence_produces_rgbt234_files_that_read_back(tmp_path: Path) ->
 
 
 def test_tpmri_synth_writes_named_deterministic_sequences(tmp_path: Path) -> None:
-    args = ["synth", str(tmp_path / "a"), "--sequences", "2", "--frames", "4", "--seed", "7", "--width", "160", "--height", "120"]
+    args = [
+        "synth",
+        str(tmp_path / "a"),
+        "--sequences",
+        "2",
+        "--frames",
+        "4",
+        "--seed",
+        "7",
+        "--width",
+        "160",
+        "--height",
+        "120",
+    ]
     assert main(args) == 0
     names = sorted(p.name for p in (tmp_path / "a").iterdir())
     assert names == ["synth_s7_0000_mixed", "synth_s7_0001_mixed"]
@@ -57,8 +75,26 @@ def test_tpmri_synth_writes_named_deterministic_sequences(tmp_path: Path) -> Non
     assert first != second
     assert main([*args[:1], str(tmp_path / "b"), *args[2:]]) == 0
     for name in names:
-        assert (tmp_path / "a" / name / "visible.txt").read_text() == (tmp_path / "b" / name / "visible.txt").read_text()
-    assert main(["synth", str(tmp_path / "c"), "--frames", "3", "--scenario", "crossover", "--width", "160", "--height", "120"]) == 0
+        assert (tmp_path / "a" / name / "visible.txt").read_text() == (
+            tmp_path / "b" / name / "visible.txt"
+        ).read_text()
+    assert (
+        main(
+            [
+                "synth",
+                str(tmp_path / "c"),
+                "--frames",
+                "3",
+                "--scenario",
+                "crossover",
+                "--width",
+                "160",
+                "--height",
+                "120",
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "c" / "synth_s0_0000_crossover" / "events.csv").exists()
 
 
@@ -72,7 +108,9 @@ def test_tpmri_synth_writes_named_deterministic_sequences(tmp_path: Path) -> Non
         (["--seed", "-3"], "--seed"),
     ],
 )
-def test_tpmri_synth_rejects_bad_arguments_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], fragment: str) -> None:
+def test_tpmri_synth_rejects_bad_arguments_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], fragment: str
+) -> None:
     assert main(["synth", str(tmp_path / "out"), *extra]) == 2
     error = capsys.readouterr().err.strip()
     assert len(error.splitlines()) == 1 and fragment in error

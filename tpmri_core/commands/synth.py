@@ -26,11 +26,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--sequences", default="1", metavar="N", help="number of sequences (default 1)")
     parser.add_argument("--frames", default="100", metavar="M", help="frames per sequence (default 100)")
     parser.add_argument("--seed", default="0", metavar="S", help="base seed (default 0)")
-    parser.add_argument("--scenario", metavar="NAME", help="force one event over each sequence: darkness, overexposure, "
-                        "crossover, occlusion, distractor, or clean (none); default: a random mix")
+    parser.add_argument(
+        "--scenario",
+        metavar="NAME",
+        help="force one event over each sequence: darkness, overexposure, "
+        "crossover, occlusion, distractor, or clean (none); default: a random mix",
+    )
     parser.add_argument("--width", default="480", metavar="W", help="frame width in pixels (default 480)")
     parser.add_argument("--height", default="360", metavar="H", help="frame height in pixels (default 360)")
-    parser.add_argument("--save-tir-raw", action="store_true", help="also write 16-bit centi-kelvin PNGs to infrared_raw/")
+    parser.add_argument(
+        "--save-tir-raw", action="store_true", help="also write 16-bit centi-kelvin PNGs to infrared_raw/"
+    )
     parser.set_defaults(run=run)
     return parser
 
@@ -76,7 +82,11 @@ def run(args: argparse.Namespace) -> int:
         start = time.perf_counter()
         try:
             written = write_sequence(
-                generate_sequence(seed, num_frames, config), folder, seed=seed, config=config, save_tir_raw=args.save_tir_raw
+                generate_sequence(seed, num_frames, config),
+                folder,
+                seed=seed,
+                config=config,
+                save_tir_raw=args.save_tir_raw,
             )
         except OSError as error:
             raise UserError(f"cannot write {folder}: {error}") from None

@@ -7,4 +7,12 @@ from tpmri_core.data.synth.frame import SynthFrame
 from tpmri_core.data.synth.sequence import generate_sequence
 from tpmri_core.data.synth.writer import write_sequence
 
-__all__ = ["EVENT_NAMES", "SCENARIOS", "TARGET_KINDS", "SynthConfig", "SynthFrame", "generate_sequence", "write_sequence"]
+__all__ = [
+    "EVENT_NAMES",
+    "SCENARIOS",
+    "TARGET_KINDS",
+    "SynthConfig",
+    "SynthFrame",
+    "generate_sequence",
+    "write_sequence",
+]

@@ -47,7 +47,9 @@ class _Canvas:
         self.temperature_k = np.full((self.low_wh[1], self.low_wh[0]), weather.ambient_k, np.float32)
         self.weather = weather
 
-    def paint(self, layer_rgb: np.ndarray, mask: np.ndarray | None, material: Material, origin_xy: tuple[int, int] = (0, 0)) -> None:
+    def paint(
+        self, layer_rgb: np.ndarray, mask: np.ndarray | None, material: Material, origin_xy: tuple[int, int] = (0, 0)
+    ) -> None:
         """Blend a layer whose top-left corner sits at origin_xy where mask (float32 in [0, 1]; None = all) is set.
 
         The layer must lie inside the canvas; its temperature is computed from its own luminance.
@@ -81,7 +83,9 @@ def _scene_layer(rng: np.random.Generator, size_wh: tuple[int, int]) -> np.ndarr
     return tint_grey(rng, crop) if is_grey(image) and rng.random() < 0.6 else crop
 
 
-def _surface_layer(rng: np.random.Generator, size_wh: tuple[int, int], zoom: tuple[float, float] = (1.0, 1.5)) -> np.ndarray:
+def _surface_layer(
+    rng: np.random.Generator, size_wh: tuple[int, int], zoom: tuple[float, float] = (1.0, 1.5)
+) -> np.ndarray:
     image = load_photo(SURFACE_TEXTURES[int(rng.integers(len(SURFACE_TEXTURES)))])
     crop = random_crop(rng, image, size_wh, zoom)
     return tint_grey(rng, crop) if is_grey(image) else crop
@@ -95,7 +99,12 @@ def _ground_plane(rng: np.random.Generator, size_wh: tuple[int, int], horizon_y:
     spread = rng.uniform(2.0, 4.0)
     top_y = horizon_y + 0.02 * height
     quad_dst = np.float32(
-        [[-0.2 * width, top_y], [1.2 * width, top_y], [(0.5 + spread) * width, height], [(0.5 - spread) * width, height]]
+        [
+            [-0.2 * width, top_y],
+            [1.2 * width, top_y],
+            [(0.5 + spread) * width, height],
+            [(0.5 - spread) * width, height],
+        ]
     )
     quad_src = np.float32([[0, 0], [source_w, 0], [source_w, source_h], [0, source_h]])
     homography = cv2.getPerspectiveTransform(quad_src, quad_dst)
@@ -135,7 +144,7 @@ def _add_clutter(rng: np.random.Generator, canvas: _Canvas, count: int) -> None:
 
 
 def _add_hidden_heat(rng: np.random.Generator, canvas: _Canvas, count: int) -> None:
-    """Warm or cold spots with no visible trace (vents, pipes, wet patches), so heat alone never gives the target away."""
+    """Warm or cold spots with no visible trace (vents, pipes, wet patches): heat alone never gives the target away."""
     ys, xs = np.mgrid[0 : canvas.low_wh[1], 0 : canvas.low_wh[0]].astype(np.float32)
     for _ in range(count):
         cx, cy = rng.uniform(0, canvas.low_wh[0]), rng.uniform(0, canvas.low_wh[1])

@@ -59,10 +59,17 @@ def box_in_frame(pose: SpritePose, sprite_to_frame_affine: np.ndarray) -> tuple[
     return float(left), float(top), float(right - left), float(bottom - top)
 
 
-def _warp_into_roi(source: np.ndarray, affine: np.ndarray, out_wh: tuple[int, int]) -> tuple[int, int, np.ndarray] | None:
+def _warp_into_roi(
+    source: np.ndarray, affine: np.ndarray, out_wh: tuple[int, int]
+) -> tuple[int, int, np.ndarray] | None:
     """Warp `source` by `affine` into the part of an out_wh image it covers; None if it covers nothing."""
     height, width = source.shape[:2]
-    corners = np.array([[-0.5, -0.5, 1.0], [width - 0.5, -0.5, 1.0], [-0.5, height - 0.5, 1.0], [width - 0.5, height - 0.5, 1.0]]) @ affine.T
+    corners = (
+        np.array(
+            [[-0.5, -0.5, 1.0], [width - 0.5, -0.5, 1.0], [-0.5, height - 0.5, 1.0], [width - 0.5, height - 0.5, 1.0]]
+        )
+        @ affine.T
+    )
     x0 = max(0, int(np.floor(corners[:, 0].min())))
     y0 = max(0, int(np.floor(corners[:, 1].min())))
     x1 = min(out_wh[0], int(np.ceil(corners[:, 0].max())) + 1)
@@ -71,7 +78,9 @@ def _warp_into_roi(source: np.ndarray, affine: np.ndarray, out_wh: tuple[int, in
         return None
     shifted = affine.copy()
     shifted[:, 2] -= (x0, y0)
-    patch = cv2.warpAffine(source, shifted, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    patch = cv2.warpAffine(
+        source, shifted, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0
+    )
     if patch.ndim == 2:
         patch = patch[:, :, None]
     return x0, y0, patch
@@ -86,14 +95,26 @@ def _motion_blur(patch: np.ndarray, speed_xy: tuple[float, float]) -> np.ndarray
     kernel = np.zeros((size, size), np.float32)
     centre = size // 2
     direction = np.asarray(speed_xy) / (2.0 * np.hypot(*speed_xy))
-    cv2.line(kernel, (int(round(centre - direction[0] * length)), int(round(centre - direction[1] * length))), (int(round(centre + direction[0] * length)), int(round(centre + direction[1] * length))), 1.0, 1, cv2.LINE_AA)
+    cv2.line(
+        kernel,
+        (int(round(centre - direction[0] * length)), int(round(centre - direction[1] * length))),
+        (int(round(centre + direction[0] * length)), int(round(centre + direction[1] * length))),
+        1.0,
+        1,
+        cv2.LINE_AA,
+    )
     kernel /= kernel.sum()
     blurred = cv2.filter2D(patch, -1, kernel, borderType=cv2.BORDER_CONSTANT)
     return blurred if blurred.ndim == 3 else blurred[:, :, None]
 
 
 def paste_rgb(
-    frame: np.ndarray, sprite: Sprite, pose: SpritePose, placement: Placement, speed_xy: tuple[float, float], softness_px: float = 0.0
+    frame: np.ndarray,
+    sprite: Sprite,
+    pose: SpritePose,
+    placement: Placement,
+    speed_xy: tuple[float, float],
+    softness_px: float = 0.0,
 ) -> Patch | None:
     """Alpha-blend the pose into the uint8 RGB frame in place.
 
@@ -102,7 +123,9 @@ def paste_rgb(
     """
     to_frame = sprite_to_frame(sprite, placement)
     level = pose.level_for(placement.size / sprite.nominal_size)
-    warped = _warp_into_roi(level.rgba, compose_affine(to_frame, _level_to_sprite(level)), (frame.shape[1], frame.shape[0]))
+    warped = _warp_into_roi(
+        level.rgba, compose_affine(to_frame, _level_to_sprite(level)), (frame.shape[1], frame.shape[0])
+    )
     if warped is None:
         return None
     x0, y0, patch = warped
@@ -134,7 +157,9 @@ def paste_heat(
     """
     to_sensor = compose_affine(frame_to_sensor, sprite_to_frame(sprite, placement))
     level = pose.level_for(placement.size / sprite.nominal_size * frame_to_sensor[0, 0])
-    warped = _warp_into_roi(level.heat, compose_affine(to_sensor, _level_to_sprite(level)), (scene_k.shape[1], scene_k.shape[0]))
+    warped = _warp_into_roi(
+        level.heat, compose_affine(to_sensor, _level_to_sprite(level)), (scene_k.shape[1], scene_k.shape[0])
+    )
     if warped is None:
         return
     x0, y0, patch = warped

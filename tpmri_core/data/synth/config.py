@@ -78,7 +78,9 @@ class SynthConfig:
             raise ValueError(f"SynthConfig.camera_motion {self.camera_motion} must be in [0, 3]")
         unknown = [kind for kind in self.target_kinds if kind not in TARGET_KINDS]
         if not self.target_kinds or unknown:
-            raise ValueError(f"SynthConfig.target_kinds must be a non-empty subset of {TARGET_KINDS}, got {self.target_kinds}")
+            raise ValueError(
+                f"SynthConfig.target_kinds must be a non-empty subset of {TARGET_KINDS}, got {self.target_kinds}"
+            )
         _check_range("ambient_c", self.ambient_c, -40.0, 60.0)
         _check_range("min_thermal_contrast_k", self.min_thermal_contrast_k, 0.0, 50.0)
         _check_range("thermal_downscale", self.thermal_downscale, 1.0, 8.0)

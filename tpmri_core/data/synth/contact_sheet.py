@@ -40,11 +40,20 @@ def _tile(image: np.ndarray, box_xywh: tuple[float, float, float, float], tile_w
     scale_x, scale_y = tile_wh[0] / rgb.shape[1], tile_wh[1] / rgb.shape[0]
     tile = cv2.resize(rgb, tile_wh, interpolation=cv2.INTER_AREA)
     x, y, w, h = box_xywh
-    cv2.rectangle(tile, (int(x * scale_x), int(y * scale_y)), (int((x + w) * scale_x), int((y + h) * scale_y)), _BOX_COLOUR, 1, cv2.LINE_AA)
+    cv2.rectangle(
+        tile,
+        (int(x * scale_x), int(y * scale_y)),
+        (int((x + w) * scale_x), int((y + h) * scale_y)),
+        _BOX_COLOUR,
+        1,
+        cv2.LINE_AA,
+    )
     return tile
 
 
-def event_contact_sheet(seed: int = 0, config: SynthConfig | None = None, num_frames: int = 80, tile_width: int = 288, columns: int = 3) -> np.ndarray:
+def event_contact_sheet(
+    seed: int = 0, config: SynthConfig | None = None, num_frames: int = 80, tile_width: int = 288, columns: int = 3
+) -> np.ndarray:
     """(H, W, 3) uint8 RGB sheet: for "clean" and each event, a frame of a sequence forced to it.
 
     Each cell is a label, the RGB frame and below it the thermal frame; the scenario's sequence k
@@ -60,18 +69,29 @@ def event_contact_sheet(seed: int = 0, config: SynthConfig | None = None, num_fr
         label = np.zeros((_LABEL_HEIGHT, tile_wh[0], 3), np.uint8)
         text = f"{scenario}  (frame {frame.index + 1}; active: {', '.join(sorted(frame.events)) or 'none'})"
         cv2.putText(label, text, (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1, cv2.LINE_AA)
-        cells.append(np.vstack([label, _tile(frame.rgb, frame.box_xywh_rgb, tile_wh), _tile(frame.tir, frame.box_xywh_tir, tile_wh)]))
+        cells.append(
+            np.vstack(
+                [label, _tile(frame.rgb, frame.box_xywh_rgb, tile_wh), _tile(frame.tir, frame.box_xywh_tir, tile_wh)]
+            )
+        )
     while len(cells) % columns:
         cells.append(np.zeros_like(cells[0]))
     gap = np.zeros((cells[0].shape[0], 2, 3), np.uint8)
-    rows = [np.hstack([part for cell in cells[i : i + columns] for part in (cell, gap)][:-1]) for i in range(0, len(cells), columns)]
+    rows = [
+        np.hstack([part for cell in cells[i : i + columns] for part in (cell, gap)][:-1])
+        for i in range(0, len(cells), columns)
+    ]
     return np.vstack(rows)
 
 
-def save_event_contact_sheet(path: Path, seed: int = 0, config: SynthConfig | None = None, max_colours: int = 256) -> None:
+def save_event_contact_sheet(
+    path: Path, seed: int = 0, config: SynthConfig | None = None, max_colours: int = 256
+) -> None:
     """Write the sheet as a palette PNG (small enough to keep in a repository)."""
     from PIL import Image
 
     sheet = Image.fromarray(event_contact_sheet(seed, config))
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    sheet.quantize(colors=max_colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.FLOYDSTEINBERG).save(path, optimize=True)
+    sheet.quantize(colors=max_colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.FLOYDSTEINBERG).save(
+        path, optimize=True
+    )

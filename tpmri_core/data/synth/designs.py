@@ -17,14 +17,43 @@ from tpmri_core.data.synth.weather import Weather
 
 NUM_GENES = 10
 
-_SKIN_TONES = np.array([[255, 220, 190], [240, 190, 150], [210, 160, 120], [170, 120, 85], [120, 80, 55], [85, 55, 40]], np.float32)
-_HAIR = np.array([[20, 15, 12], [60, 40, 25], [110, 75, 40], [200, 170, 110], [150, 150, 150], [35, 35, 40]], np.float32)
+_SKIN_TONES = np.array(
+    [[255, 220, 190], [240, 190, 150], [210, 160, 120], [170, 120, 85], [120, 80, 55], [85, 55, 40]], np.float32
+)
+_HAIR = np.array(
+    [[20, 15, 12], [60, 40, 25], [110, 75, 40], [200, 170, 110], [150, 150, 150], [35, 35, 40]], np.float32
+)
 _CAR_PAINT = np.array(
-    [[235, 235, 235], [25, 25, 28], [170, 172, 178], [95, 98, 105], [160, 20, 25], [25, 50, 120], [20, 30, 60], [30, 80, 45], [220, 180, 30], [120, 60, 30]],
+    [
+        [235, 235, 235],
+        [25, 25, 28],
+        [170, 172, 178],
+        [95, 98, 105],
+        [160, 20, 25],
+        [25, 50, 120],
+        [20, 30, 60],
+        [30, 80, 45],
+        [220, 180, 30],
+        [120, 60, 30],
+    ],
     np.float32,
 )
-_FUR = np.array([[120, 80, 45], [40, 30, 25], [220, 210, 195], [140, 135, 130], [190, 120, 60], [200, 170, 120]], np.float32)
-_CLOTH = np.array([[30, 30, 35], [40, 55, 100], [190, 190, 185], [120, 30, 35], [60, 90, 60], [150, 130, 100], [90, 90, 95], [200, 120, 40]], np.float32)
+_FUR = np.array(
+    [[120, 80, 45], [40, 30, 25], [220, 210, 195], [140, 135, 130], [190, 120, 60], [200, 170, 120]], np.float32
+)
+_CLOTH = np.array(
+    [
+        [30, 30, 35],
+        [40, 55, 100],
+        [190, 190, 185],
+        [120, 30, 35],
+        [60, 90, 60],
+        [150, 130, 100],
+        [90, 90, 95],
+        [200, 120, 40],
+    ],
+    np.float32,
+)
 
 
 @dataclass(frozen=True)
@@ -67,7 +96,9 @@ def _pick(rng: np.random.Generator, palette: np.ndarray, spread: float = 0.12) -
     return np.clip(colour, 0, 255).astype(np.float32)
 
 
-def _fabric(rng: np.random.Generator, canvas_wh: tuple[int, int], colour: np.ndarray, contrast: tuple[float, float]) -> np.ndarray:
+def _fabric(
+    rng: np.random.Generator, canvas_wh: tuple[int, int], colour: np.ndarray, contrast: tuple[float, float]
+) -> np.ndarray:
     """A plain colour modulated by the detail of a random photograph (weave, fur, reflections)."""
     detail = detail_map(rng, canvas_wh, zoom=(1.0, 6.0))
     amount = rng.uniform(*contrast)
@@ -111,10 +142,20 @@ def _person_parts(rng: np.random.Generator, canvas_wh: tuple[int, int], weather:
     clothes_k = ambient + (skin_k - ambient) * insulation
     return (
         PartStyle(_fabric(rng, canvas_wh, _pick(rng, _SKIN_TONES, 0.06), (0.02, 0.08)), skin_k, 0.6),
-        PartStyle(_fabric(rng, canvas_wh, _pick(rng, _HAIR, 0.15), (0.05, 0.25)), ambient + (skin_k - ambient) * rng.uniform(0.4, 0.75), 0.4),
+        PartStyle(
+            _fabric(rng, canvas_wh, _pick(rng, _HAIR, 0.15), (0.05, 0.25)),
+            ambient + (skin_k - ambient) * rng.uniform(0.4, 0.75),
+            0.4,
+        ),
         PartStyle(_clothing(rng, canvas_wh), _surface_k(weather, rng, clothes_k - ambient), rng.uniform(0.5, 2.0)),
-        PartStyle(_clothing(rng, canvas_wh), _surface_k(weather, rng, (clothes_k - ambient) * rng.uniform(0.6, 1.0)), rng.uniform(0.3, 1.5)),
-        PartStyle(_fabric(rng, canvas_wh, _pick(rng, _HAIR, 0.2) * 0.6, (0.02, 0.2)), ambient + rng.uniform(0.5, 3.0), 0.0),
+        PartStyle(
+            _clothing(rng, canvas_wh),
+            _surface_k(weather, rng, (clothes_k - ambient) * rng.uniform(0.6, 1.0)),
+            rng.uniform(0.3, 1.5),
+        ),
+        PartStyle(
+            _fabric(rng, canvas_wh, _pick(rng, _HAIR, 0.2) * 0.6, (0.02, 0.2)), ambient + rng.uniform(0.5, 3.0), 0.0
+        ),
         PartStyle(_clothing(rng, canvas_wh), _surface_k(weather, rng, rng.uniform(0.0, 1.5)), 0.0),
     )
 
@@ -127,11 +168,29 @@ def _vehicle_parts(rng: np.random.Generator, canvas_wh: tuple[int, int], weather
     return (
         PartStyle(_fabric(rng, canvas_wh, paint, (0.08, 0.3)), paint_k, 0.5),
         PartStyle(_fabric(rng, canvas_wh, np.float32([45, 55, 65]) * rng.uniform(0.5, 1.6), (0.2, 0.5)), glass_k, 0.0),
-        PartStyle(_fabric(rng, canvas_wh, np.float32([25, 25, 25]) * rng.uniform(0.6, 1.4), (0.05, 0.2)), ambient + rng.uniform(3.0, 15.0), 0.5),
-        PartStyle(_fabric(rng, canvas_wh, np.float32([150, 150, 155]) * rng.uniform(0.6, 1.3), (0.1, 0.3)), ambient + rng.uniform(-2.0, 4.0), 0.0),
-        PartStyle(_fabric(rng, canvas_wh, np.float32([235, 235, 220]), (0.0, 0.1)), ambient + rng.uniform(0.0, 8.0), 0.0),
-        PartStyle(_fabric(rng, canvas_wh, np.float32([200, 25, 20]) * rng.uniform(0.7, 1.2), (0.0, 0.1)), ambient + rng.uniform(1.0, 6.0), 0.0),
-        PartStyle(_fabric(rng, canvas_wh, np.float32([40, 40, 42]) * rng.uniform(0.6, 1.8), (0.05, 0.2)), paint_k + rng.uniform(0.0, 2.0), 0.0),
+        PartStyle(
+            _fabric(rng, canvas_wh, np.float32([25, 25, 25]) * rng.uniform(0.6, 1.4), (0.05, 0.2)),
+            ambient + rng.uniform(3.0, 15.0),
+            0.5,
+        ),
+        PartStyle(
+            _fabric(rng, canvas_wh, np.float32([150, 150, 155]) * rng.uniform(0.6, 1.3), (0.1, 0.3)),
+            ambient + rng.uniform(-2.0, 4.0),
+            0.0,
+        ),
+        PartStyle(
+            _fabric(rng, canvas_wh, np.float32([235, 235, 220]), (0.0, 0.1)), ambient + rng.uniform(0.0, 8.0), 0.0
+        ),
+        PartStyle(
+            _fabric(rng, canvas_wh, np.float32([200, 25, 20]) * rng.uniform(0.7, 1.2), (0.0, 0.1)),
+            ambient + rng.uniform(1.0, 6.0),
+            0.0,
+        ),
+        PartStyle(
+            _fabric(rng, canvas_wh, np.float32([40, 40, 42]) * rng.uniform(0.6, 1.8), (0.05, 0.2)),
+            paint_k + rng.uniform(0.0, 2.0),
+            0.0,
+        ),
     )
 
 
@@ -141,8 +200,12 @@ def _animal_parts(rng: np.random.Generator, canvas_wh: tuple[int, int], weather:
     fur_k = ambient + (311.0 - ambient) * rng.uniform(0.3, 0.6)
     return (
         PartStyle(_fabric(rng, canvas_wh, fur, (0.15, 0.5)), fur_k, rng.uniform(0.5, 2.0)),
-        PartStyle(_fabric(rng, canvas_wh, fur * rng.uniform(0.5, 0.95), (0.15, 0.5)), fur_k - rng.uniform(0.5, 3.0), 0.3),
-        PartStyle(_fabric(rng, canvas_wh, np.float32([20, 15, 12]), (0.0, 0.1)), ambient + (309.0 - ambient) * 0.9, 0.0),
+        PartStyle(
+            _fabric(rng, canvas_wh, fur * rng.uniform(0.5, 0.95), (0.15, 0.5)), fur_k - rng.uniform(0.5, 3.0), 0.3
+        ),
+        PartStyle(
+            _fabric(rng, canvas_wh, np.float32([20, 15, 12]), (0.0, 0.1)), ambient + (309.0 - ambient) * 0.9, 0.0
+        ),
     )
 
 
@@ -155,14 +218,22 @@ def _bike_parts(rng: np.random.Generator, canvas_wh: tuple[int, int], weather: W
         PartStyle(_fabric(rng, canvas_wh, random_colour(rng), (0.0, 0.2)), rider[1].apparent_k, 0.2),
         rider[2],
         rider[3],
-        PartStyle(_fabric(rng, canvas_wh, frame_colour, (0.05, 0.2)), _surface_k(weather, rng, rng.uniform(0.0, 3.0), emissivity=0.8), 0.0),
+        PartStyle(
+            _fabric(rng, canvas_wh, frame_colour, (0.05, 0.2)),
+            _surface_k(weather, rng, rng.uniform(0.0, 3.0), emissivity=0.8),
+            0.0,
+        ),
         PartStyle(_fabric(rng, canvas_wh, np.float32([28, 28, 28]), (0.0, 0.15)), ambient + rng.uniform(1.0, 6.0), 0.0),
     )
 
 
 def _object_parts(rng: np.random.Generator, canvas_wh: tuple[int, int], weather: Weather) -> tuple[PartStyle, ...]:
     body_k = _surface_k(weather, rng, rng.uniform(-4.0, 25.0), emissivity=rng.uniform(0.6, 0.97))
-    body = random_texture(rng, canvas_wh, zoom=(1.0, 3.0)) if rng.random() < 0.6 else _fabric(rng, canvas_wh, random_colour(rng), (0.1, 0.4))
+    body = (
+        random_texture(rng, canvas_wh, zoom=(1.0, 3.0))
+        if rng.random() < 0.6
+        else _fabric(rng, canvas_wh, random_colour(rng), (0.1, 0.4))
+    )
     band = _fabric(rng, canvas_wh, random_colour(rng), (0.0, 0.3))
     return (PartStyle(body, body_k, rng.uniform(0.0, 3.0)), PartStyle(band, body_k + rng.normal(0.0, 3.0), 0.0))
 
@@ -172,7 +243,9 @@ def _hot_spots(rng: np.random.Generator, kind: str, genes: np.ndarray) -> np.nda
     if kind == "vehicle":
         if genes[9] < 0.55:  # side view: engine at the front (right), exhaust at the back
             if rng.random() < 0.85:
-                spots.append((rng.uniform(0.78, 0.92), rng.uniform(0.5, 0.65), rng.uniform(0.12, 0.2), rng.uniform(6.0, 30.0)))
+                spots.append(
+                    (rng.uniform(0.78, 0.92), rng.uniform(0.5, 0.65), rng.uniform(0.12, 0.2), rng.uniform(6.0, 30.0))
+                )
             spots.append((0.05, 0.8, rng.uniform(0.03, 0.05), rng.uniform(10.0, 50.0)))
         else:
             side = 0.3 if rng.random() < 0.5 else 0.7
@@ -184,7 +257,9 @@ def _hot_spots(rng: np.random.Generator, kind: str, genes: np.ndarray) -> np.nda
         spots.append((0.5, 0.72, rng.uniform(0.1, 0.15), rng.uniform(15.0, 45.0)))
     elif kind == "object":
         for _ in range(int(rng.integers(0, 3))):
-            spots.append((rng.uniform(0.2, 0.8), rng.uniform(0.2, 0.8), rng.uniform(0.05, 0.2), rng.uniform(-3.0, 20.0)))
+            spots.append(
+                (rng.uniform(0.2, 0.8), rng.uniform(0.2, 0.8), rng.uniform(0.05, 0.2), rng.uniform(-3.0, 20.0))
+            )
     return np.array(spots, np.float64).reshape(-1, 4)
 
 
@@ -242,7 +317,9 @@ def sample_occluder_design(rng: np.random.Generator, weather: Weather) -> Design
 def resemble(design: Design, rng: np.random.Generator, strength: float = 1.0) -> Design:
     """A look-alike of `design`: same kind and textures, slightly different colours, proportions and heat."""
     genes = design.genes.copy()
-    genes[:-1] = np.clip(genes[:-1] + rng.normal(0.0, 0.06 * strength, NUM_GENES - 1), 0.0, 1.0)  # gene 9 picks the view
+    genes[:-1] = np.clip(
+        genes[:-1] + rng.normal(0.0, 0.06 * strength, NUM_GENES - 1), 0.0, 1.0
+    )  # gene 9 picks the view
     parts = tuple(
         dataclasses.replace(
             part,

@@ -40,7 +40,9 @@ def _ramp_fraction(name: str, rng: np.random.Generator) -> float:
     return rng.uniform(0.0, 0.2)
 
 
-def _disjoint_windows(rng: np.random.Generator, first: int, num_frames: int, lengths: list[int]) -> list[tuple[int, int]]:
+def _disjoint_windows(
+    rng: np.random.Generator, first: int, num_frames: int, lengths: list[int]
+) -> list[tuple[int, int]]:
     """Non-overlapping windows of the given lengths in random gaps within [first, num_frames)."""
     free = num_frames - first - sum(lengths)
     if free < 0:
@@ -56,7 +58,9 @@ def _disjoint_windows(rng: np.random.Generator, first: int, num_frames: int, len
     return windows
 
 
-def _window_lengths(rng: np.random.Generator, span: int, count: int, fraction: tuple[float, float], minimum: int) -> list[int]:
+def _window_lengths(
+    rng: np.random.Generator, span: int, count: int, fraction: tuple[float, float], minimum: int
+) -> list[int]:
     return [max(minimum, int(rng.uniform(*fraction) * span)) for _ in range(count)]
 
 
@@ -84,7 +88,9 @@ def plan_events(rng: np.random.Generator, num_frames: int, scenario: str | None,
             peak = 1.0 if scenario is not None else rng.uniform(0.8, 1.0)
             intensities[name] = np.maximum(intensities[name], peak * trapezoid(num_frames, start, end, ramp, ramp))
         for name in (name for name in chosen if name in SCENE_EVENTS):
-            lengths = _window_lengths(rng, span, count_of[name], (fraction[0] / count_of[name], fraction[1] / count_of[name]), 4)
+            lengths = _window_lengths(
+                rng, span, count_of[name], (fraction[0] / count_of[name], fraction[1] / count_of[name]), 4
+            )
             scene_windows[name] = _disjoint_windows(rng, first, num_frames, lengths)
     return EventPlan(
         darkness=intensities["darkness"],

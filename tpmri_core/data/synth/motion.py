@@ -83,16 +83,25 @@ def sample_target_path(
 
     half_w = 0.5 * size * min(aspect_wh, 1.0) + 2.0
     half_h = 0.5 * size / max(aspect_wh, 1.0) + 2.0
-    top_limit = np.zeros(num_frames) if ground_y is None else np.clip(ground_y - 0.4 * size / max(aspect_wh, 1.0), 0.0, 0.6 * frame_h)
+    top_limit = (
+        np.zeros(num_frames)
+        if ground_y is None
+        else np.clip(ground_y - 0.4 * size / max(aspect_wh, 1.0), 0.0, 0.6 * frame_h)
+    )
     x = rng.uniform(0.2, 0.8) * frame_w
     y = rng.uniform(max(0.25 * frame_h, top_limit[0] + half_h[0]), 0.8 * frame_h)
     heading = rng.uniform(0.0, 2 * np.pi)
     xs, ys = [], []
     # A plain-float loop: the steering depends on the previous position, and Python floats are ~10x
     # faster than NumPy scalars here.
-    for turn_t, speed_t, half_w_t, half_h_t, top_t in zip(turn.tolist(), speed.tolist(), half_w.tolist(), half_h.tolist(), top_limit.tolist(), strict=True):
+    for turn_t, speed_t, half_w_t, half_h_t, top_t in zip(
+        turn.tolist(), speed.tolist(), half_w.tolist(), half_h.tolist(), top_limit.tolist(), strict=True
+    ):
         heading += turn_t
-        if not (half_w_t + 0.1 * frame_w <= x <= frame_w - half_w_t - 0.1 * frame_w and top_t + half_h_t + 0.1 * frame_h <= y <= frame_h - half_h_t - 0.1 * frame_h):
+        if not (
+            half_w_t + 0.1 * frame_w <= x <= frame_w - half_w_t - 0.1 * frame_w
+            and top_t + half_h_t + 0.1 * frame_h <= y <= frame_h - half_h_t - 0.1 * frame_h
+        ):
             inward = math.atan2(frame_h / 2 - y, frame_w / 2 - x)
             heading += 0.12 * math.sin(inward - heading)  # turn back towards the middle
         x = min(max(x + speed_t * math.cos(heading), half_w_t), frame_w - half_w_t)
@@ -112,7 +121,11 @@ def sample_target_path(
 
 
 def sample_distractor_path(
-    rng: np.random.Generator, target: Path, windows: tuple[tuple[int, int], ...], frame_wh: tuple[int, int], cycle_sizes: float
+    rng: np.random.Generator,
+    target: Path,
+    windows: tuple[tuple[int, int], ...],
+    frame_wh: tuple[int, int],
+    cycle_sizes: float,
 ) -> Path:
     """A look-alike that walks in from outside the frame, stays close to the target (crossing it) and leaves."""
     num_frames = len(target.size)
@@ -133,7 +146,12 @@ def sample_distractor_path(
             along = rng.uniform(0.2, 0.8)
             margin = float(size.max())
             edges.append(
-                ((-margin, along * frame_h), (frame_w + margin, along * frame_h), (along * frame_w, -margin), (along * frame_w, frame_h + margin))[side]
+                (
+                    (-margin, along * frame_h),
+                    (frame_w + margin, along * frame_h),
+                    (along * frame_w, -margin),
+                    (along * frame_w, frame_h + margin),
+                )[side]
             )
         outside = np.where((t < (start + end) / 2)[:, None], np.array(edges[0]), np.array(edges[1]))
         weight = smoothstep(envelope)[:, None]
@@ -152,7 +170,11 @@ def sample_distractor_path(
 
 
 def sample_occluder_path(
-    rng: np.random.Generator, target: Path, windows: tuple[tuple[int, int], ...], occluder_size: float, occluder_aspect_wh: float
+    rng: np.random.Generator,
+    target: Path,
+    windows: tuple[tuple[int, int], ...],
+    occluder_size: float,
+    occluder_aspect_wh: float,
 ) -> Path:
     """An occluder that sweeps across the target during each window (relative motion, so it always crosses)."""
     num_frames = len(target.size)

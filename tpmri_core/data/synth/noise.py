@@ -17,12 +17,16 @@ NOISE_MARGIN = 32
 def noise_bank(width: int, height: int, channels: int) -> np.ndarray:
     """(height + NOISE_MARGIN, width + NOISE_MARGIN, channels) float32 unit Gaussian noise, read-only."""
     seed = 20240611 + 7919 * channels
-    bank = np.random.default_rng(seed).standard_normal((height + NOISE_MARGIN, width + NOISE_MARGIN, channels), dtype=np.float32)
+    bank = np.random.default_rng(seed).standard_normal(
+        (height + NOISE_MARGIN, width + NOISE_MARGIN, channels), dtype=np.float32
+    )
     bank.setflags(write=False)
     return bank
 
 
-def noise_window(rng: np.random.Generator, width: int, height: int, channels: int, bank_wh: tuple[int, int] | None = None) -> np.ndarray:
+def noise_window(
+    rng: np.random.Generator, width: int, height: int, channels: int, bank_wh: tuple[int, int] | None = None
+) -> np.ndarray:
     """A random (height, width, channels) view into the bank for frames of size bank_wh (default: width, height)."""
     bank_w, bank_h = bank_wh or (width, height)
     bank = noise_bank(bank_w, bank_h, channels)

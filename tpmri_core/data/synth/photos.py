@@ -12,7 +12,14 @@ import numpy as np
 import skimage.data
 
 SCENE_PHOTOS: tuple[str, ...] = (
-    "astronaut", "camera", "coffee", "chelsea", "rocket", "coins", "motorcycle_left", "motorcycle_right",
+    "astronaut",
+    "camera",
+    "coffee",
+    "chelsea",
+    "rocket",
+    "coins",
+    "motorcycle_left",
+    "motorcycle_right",
 )
 """Photographs of whole scenes: backgrounds seen from the side."""
 
@@ -20,7 +27,14 @@ SURFACE_TEXTURES: tuple[str, ...] = ("grass", "gravel", "brick", "moon", "grass"
 """Close-ups of surfaces: ground planes and walls (repeats weight the natural ones up)."""
 
 OTHER_IMAGES: tuple[str, ...] = (
-    "colorwheel", "logo", "checkerboard", "immunohistochemistry", "hubble_deep_field", "retina", "page", "clock",
+    "colorwheel",
+    "logo",
+    "checkerboard",
+    "immunohistochemistry",
+    "hubble_deep_field",
+    "retina",
+    "page",
+    "clock",
 )
 """Patterns and micrographs, used only for the textures of targets and clutter (prints, paint, fabric)."""
 
@@ -48,4 +62,7 @@ def load_photo(name: str) -> np.ndarray:
 
 
 def is_grey(image: np.ndarray) -> bool:
-    return bool(np.array_equal(image[::8, ::8, 0], image[::8, ::8, 1]) and np.array_equal(image[::8, ::8, 1], image[::8, ::8, 2]))
+    return bool(
+        np.array_equal(image[::8, ::8, 0], image[::8, ::8, 1])
+        and np.array_equal(image[::8, ::8, 1], image[::8, ::8, 2])
+    )

@@ -37,7 +37,9 @@ class RgbCamera:
     veil: float
     glare: np.ndarray
 
-    def expose(self, scene_rgb: np.ndarray, darkness: float, overexposure: float, rng: np.random.Generator) -> np.ndarray:
+    def expose(
+        self, scene_rgb: np.ndarray, darkness: float, overexposure: float, rng: np.random.Generator
+    ) -> np.ndarray:
         """(H, W, 3) uint8 image of the rendered scene under this frame's light.
 
         Written with OpenCV arithmetic: several times faster than the same steps in NumPy.
@@ -66,7 +68,9 @@ class RgbCamera:
         return np.clip(255.0 * (pushed * (1.0 - veil) + veil), 0, 255).astype(np.uint8)
 
 
-def sample_rgb_camera(rng: np.random.Generator, frame_wh: tuple[int, int], noise_range: tuple[float, float]) -> RgbCamera:
+def sample_rgb_camera(
+    rng: np.random.Generator, frame_wh: tuple[int, int], noise_range: tuple[float, float]
+) -> RgbCamera:
     width, height = frame_wh
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
     radius2 = ((xs - width / 2) / (width / 2)) ** 2 + ((ys - height / 2) / (height / 2)) ** 2

@@ -27,7 +27,13 @@ DISTRACTOR_NEAR = 1.5
 """A look-alike within this many target sizes of the target counts as a distractor event."""
 
 # Per kind: how freely it moves vertically, and how many body sizes one motion cycle covers.
-_VERTICAL_FREEDOM = {"person": (0.2, 0.6), "vehicle": (0.05, 0.4), "animal": (0.2, 0.6), "bike": (0.1, 0.5), "object": (0.5, 1.0)}
+_VERTICAL_FREEDOM = {
+    "person": (0.2, 0.6),
+    "vehicle": (0.05, 0.4),
+    "animal": (0.2, 0.6),
+    "bike": (0.1, 0.5),
+    "object": (0.5, 1.0),
+}
 _CYCLE_SIZES = {"person": 1.2, "vehicle": 1.0, "animal": 1.0, "bike": 1.6, "object": 1.0}
 
 
@@ -53,7 +59,9 @@ class _Plan:
     softness_px: float
 
 
-def _contrast_offset(rng: np.random.Generator, target_k: float, background: Background, min_contrast_k: tuple[float, float]) -> float:
+def _contrast_offset(
+    rng: np.random.Generator, target_k: float, background: Background, min_contrast_k: tuple[float, float]
+) -> float:
     """Kelvin to add to the target so that it is warmer than most of the background (colder in a few
     sequences) by at least a drawn minimum: outside crossover events, the thermal view must show it.
     """
@@ -77,7 +85,9 @@ def _plan(seed: int, num_frames: int, config: SynthConfig) -> tuple[_Plan, np.ra
     # One stream per concern: the same seed with another scenario changes only the event-specific parts,
     # so a sequence and its "clean" twin differ exactly where the event acts.
     streams = [np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(9)]
-    scene_rng, camera_rng, target_rng, motion_rng, event_rng, distractor_rng, occluder_rng, sensor_rng, frame_rng = streams
+    scene_rng, camera_rng, target_rng, motion_rng, event_rng, distractor_rng, occluder_rng, sensor_rng, frame_rng = (
+        streams
+    )
     frame_wh = (config.width, config.height)
     weather = sample_weather(scene_rng, config.ambient_c)
     margin = 1.0 + 0.5 * min(config.camera_motion, 1.0)
@@ -110,7 +120,9 @@ def _plan(seed: int, num_frames: int, config: SynthConfig) -> tuple[_Plan, np.ra
     distractor = None
     if events.distractor_windows:
         look_alike = with_heat_offset(render_sprite(resemble(design, distractor_rng), distractor_rng), heat_offset_k)
-        distractor_path = sample_distractor_path(distractor_rng, path, events.distractor_windows, frame_wh, _CYCLE_SIZES[kind])
+        distractor_path = sample_distractor_path(
+            distractor_rng, path, events.distractor_windows, frame_wh, _CYCLE_SIZES[kind]
+        )
         distractor = _Actor(look_alike, distractor_path)
     occluder = None
     if events.occlusion_windows:
@@ -152,17 +164,25 @@ def _plan(seed: int, num_frames: int, config: SynthConfig) -> tuple[_Plan, np.ra
 def _placement(actor: _Actor, index: int, shake_xy: np.ndarray) -> Placement:
     path = actor.path
     centre = path.centre_xy[index] + shake_xy
-    return Placement(centre_xy=(float(centre[0]), float(centre[1])), size=float(path.size[index]), facing_left=bool(path.facing_left[index]))
+    return Placement(
+        centre_xy=(float(centre[0]), float(centre[1])),
+        size=float(path.size[index]),
+        facing_left=bool(path.facing_left[index]),
+    )
 
 
-def _clip_box(box_xywh: tuple[float, float, float, float], frame_wh: tuple[int, int]) -> tuple[float, float, float, float]:
+def _clip_box(
+    box_xywh: tuple[float, float, float, float], frame_wh: tuple[int, int]
+) -> tuple[float, float, float, float]:
     x, y, w, h = box_xywh
     x0, y0 = min(max(x, 0.0), frame_wh[0] - 1.0), min(max(y, 0.0), frame_wh[1] - 1.0)
     x1, y1 = min(max(x + w, x0 + 1.0), float(frame_wh[0])), min(max(y + h, y0 + 1.0), float(frame_wh[1]))
     return round(x0, 2), round(y0, 2), round(x1 - x0, 2), round(y1 - y0, 2)
 
 
-def _covered_fraction(patch_alpha: np.ndarray, patch_x0: int, patch_y0: int, box_xywh: tuple[float, float, float, float]) -> float:
+def _covered_fraction(
+    patch_alpha: np.ndarray, patch_x0: int, patch_y0: int, box_xywh: tuple[float, float, float, float]
+) -> float:
     x, y, w, h = box_xywh
     bx0, by0, bx1, by1 = int(round(x)), int(round(y)), int(round(x + w)), int(round(y + h))
     height, width = patch_alpha.shape
@@ -174,27 +194,46 @@ def _covered_fraction(patch_alpha: np.ndarray, patch_x0: int, patch_y0: int, box
     return covered / max((bx1 - bx0) * (by1 - by0), 1)
 
 
-def _surrounding_temperature(scene_k: np.ndarray, box_xywh: tuple[float, float, float, float], frame_to_sensor: np.ndarray) -> float:
+def _surrounding_temperature(
+    scene_k: np.ndarray, box_xywh: tuple[float, float, float, float], frame_to_sensor: np.ndarray
+) -> float:
     """Mean background temperature in a window twice the target's size, before anything is pasted."""
     x, y, w, h = box_xywh
-    (sx0, sy0), (sx1, sy1) = np.array([[x - w / 2, y - h / 2, 1.0], [x + 1.5 * w, y + 1.5 * h, 1.0]]) @ frame_to_sensor.T
+    (sx0, sy0), (sx1, sy1) = (
+        np.array([[x - w / 2, y - h / 2, 1.0], [x + 1.5 * w, y + 1.5 * h, 1.0]]) @ frame_to_sensor.T
+    )
     height, width = scene_k.shape
     ix0, iy0 = int(np.clip(np.floor(sx0), 0, width - 1)), int(np.clip(np.floor(sy0), 0, height - 1))
     ix1, iy1 = int(np.clip(np.ceil(sx1), ix0 + 1, width)), int(np.clip(np.ceil(sy1), iy0 + 1, height))
     return float(scene_k[iy0:iy1, ix0:ix1].mean())
 
 
-def _render(plan: _Plan, index: int, frame_rng: np.random.Generator, agc_range_k: tuple[float, float] | None) -> tuple[SynthFrame, tuple[float, float]]:
+def _render(
+    plan: _Plan, index: int, frame_rng: np.random.Generator, agc_range_k: tuple[float, float] | None
+) -> tuple[SynthFrame, tuple[float, float]]:
     thermal = plan.thermal_camera
     frame_wh = thermal.frame_wh
     canvas_to_frame = plan.camera.canvas_to_frame[index]
     shake = plan.camera.shake_xy[index]
-    scene_rgba = cv2.warpAffine(plan.background.rgba, canvas_to_frame, frame_wh, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    scene_rgba = cv2.warpAffine(
+        plan.background.rgba, canvas_to_frame, frame_wh, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
+    )
     scene_rgb = cv2.cvtColor(scene_rgba, cv2.COLOR_RGBA2RGB)
     frame_to_sensor = thermal.frame_to_sensor
-    temperature_to_canvas = np.array([[TEMPERATURE_DIVISOR, 0.0, 0.5 * TEMPERATURE_DIVISOR - 0.5], [0.0, TEMPERATURE_DIVISOR, 0.5 * TEMPERATURE_DIVISOR - 0.5]])
+    temperature_to_canvas = np.array(
+        [
+            [TEMPERATURE_DIVISOR, 0.0, 0.5 * TEMPERATURE_DIVISOR - 0.5],
+            [0.0, TEMPERATURE_DIVISOR, 0.5 * TEMPERATURE_DIVISOR - 0.5],
+        ]
+    )
     to_sensor = compose_affine(frame_to_sensor, compose_affine(canvas_to_frame, temperature_to_canvas))
-    scene_k = cv2.warpAffine(plan.background.temperature_k, to_sensor, thermal.sensor_wh, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    scene_k = cv2.warpAffine(
+        plan.background.temperature_k,
+        to_sensor,
+        thermal.sensor_wh,
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REFLECT,
+    )
 
     crossover = float(plan.events.crossover[index])
     target_placement = _placement(plan.target, index, shake)
@@ -204,8 +243,17 @@ def _render(plan: _Plan, index: int, frame_rng: np.random.Generator, agc_range_k
     surrounding_k = _surrounding_temperature(scene_k, box_rgb, frame_to_sensor) if crossover > 0.0 else 0.0
 
     def draw_target() -> None:
-        paste_rgb(scene_rgb, plan.target.sprite, target_pose, target_placement, tuple(plan.target.path.speed_xy[index]), plan.softness_px)
-        paste_heat(scene_k, plan.target.sprite, target_pose, target_placement, frame_to_sensor, crossover, surrounding_k)
+        paste_rgb(
+            scene_rgb,
+            plan.target.sprite,
+            target_pose,
+            target_placement,
+            tuple(plan.target.path.speed_xy[index]),
+            plan.softness_px,
+        )
+        paste_heat(
+            scene_k, plan.target.sprite, target_pose, target_placement, frame_to_sensor, crossover, surrounding_k
+        )
 
     def draw(actor: _Actor) -> Patch | None:
         placement = _placement(actor, index, shake)

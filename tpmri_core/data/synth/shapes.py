@@ -37,7 +37,9 @@ class _Pen:
     def _pt(p: tuple[float, float]) -> tuple[int, int]:
         return int(round(p[0] * _ONE)), int(round(p[1] * _ONE))
 
-    def ellipse(self, mask: np.ndarray, centre: tuple[float, float], axes: tuple[float, float], angle: float = 0.0) -> np.ndarray:
+    def ellipse(
+        self, mask: np.ndarray, centre: tuple[float, float], axes: tuple[float, float], angle: float = 0.0
+    ) -> np.ndarray:
         cv2.ellipse(mask, self._pt(centre), self._pt(axes), angle, 0, 360, 255, -1, cv2.LINE_AA, _SHIFT)
         return mask
 
@@ -52,14 +54,21 @@ class _Pen:
             direction = np.subtract(end, start)
             length = float(np.hypot(*direction))
             normal = np.array([-direction[1], direction[0]]) / max(length, 1e-6) * radius
-            quad = [tuple(np.add(start, normal)), tuple(np.add(end, normal)), tuple(np.subtract(end, normal)), tuple(np.subtract(start, normal))]
+            quad = [
+                tuple(np.add(start, normal)),
+                tuple(np.add(end, normal)),
+                tuple(np.subtract(end, normal)),
+                tuple(np.subtract(start, normal)),
+            ]
             self.polygon(mask, quad)
         for point in points:
             self.ellipse(mask, point, (radius, radius))
         return mask
 
     def ring(self, mask: np.ndarray, centre: tuple[float, float], radius: float, thickness: float) -> np.ndarray:
-        cv2.circle(mask, self._pt(centre), int(round(radius * _ONE)), 255, max(1, int(round(thickness))), cv2.LINE_AA, _SHIFT)
+        cv2.circle(
+            mask, self._pt(centre), int(round(radius * _ONE)), 255, max(1, int(round(thickness))), cv2.LINE_AA, _SHIFT
+        )
         return mask
 
 
@@ -109,7 +118,12 @@ def draw_person(genes: np.ndarray, phase: float, canvas_wh: tuple[int, int]) -> 
     parts += [(3, legs), (4, shoes)]
     torso = pen.polygon(
         pen.blank(),
-        [(cx - shoulder_w, shoulder_y + bob), (cx + shoulder_w, shoulder_y + bob), (cx + hip_w + coat * 0.3, hip_y + coat + bob), (cx - hip_w - coat * 0.3, hip_y + coat + bob)],
+        [
+            (cx - shoulder_w, shoulder_y + bob),
+            (cx + shoulder_w, shoulder_y + bob),
+            (cx + hip_w + coat * 0.3, hip_y + coat + bob),
+            (cx - hip_w - coat * 0.3, hip_y + coat + bob),
+        ],
     )
     pen.ellipse(torso, (cx, shoulder_y + bob + 0.01 * height), (shoulder_w, 0.035 * height))
     arms = pen.blank()
@@ -132,12 +146,26 @@ def draw_person(genes: np.ndarray, phase: float, canvas_wh: tuple[int, int]) -> 
         if side_view:
             pen.ellipse(bag, (cx - shoulder_w * 0.9, (shoulder_y + hip_y) / 2), (shoulder_w * 0.45, 0.1 * height))
         else:
-            pen.polygon(bag, [(cx + shoulder_w, hip_y - 0.05 * height), (cx + shoulder_w * 1.6, hip_y - 0.05 * height), (cx + shoulder_w * 1.6, hip_y + 0.08 * height), (cx + shoulder_w, hip_y + 0.08 * height)])
+            pen.polygon(
+                bag,
+                [
+                    (cx + shoulder_w, hip_y - 0.05 * height),
+                    (cx + shoulder_w * 1.6, hip_y - 0.05 * height),
+                    (cx + shoulder_w * 1.6, hip_y + 0.08 * height),
+                    (cx + shoulder_w, hip_y + 0.08 * height),
+                ],
+            )
         parts.append((5, bag))
     parts += [(2, torso), (2, arms), (0, hands)]
-    neck = pen.ellipse(pen.blank(), (head_c[0] - 0.01 * height, shoulder_y + bob - head_r * 0.3), (head_r * 0.45, head_r * 0.6))
+    neck = pen.ellipse(
+        pen.blank(), (head_c[0] - 0.01 * height, shoulder_y + bob - head_r * 0.3), (head_r * 0.45, head_r * 0.6)
+    )
     head = pen.ellipse(pen.blank(), head_c, (head_r * 0.88, head_r))
-    hair = pen.ellipse(pen.blank(), (head_c[0] - (0.012 * height if side_view else 0.0), head_c[1] - head_r * 0.35), (head_r * 0.95, head_r * _lerp(0.6, 0.85, genes[3])))
+    hair = pen.ellipse(
+        pen.blank(),
+        (head_c[0] - (0.012 * height if side_view else 0.0), head_c[1] - head_r * 0.35),
+        (head_r * 0.95, head_r * _lerp(0.6, 0.85, genes[3])),
+    )
     parts += [(0, neck), (0, head), (1, hair)]
     return parts
 
@@ -154,10 +182,44 @@ def draw_vehicle(genes: np.ndarray, phase: float, canvas_wh: tuple[int, int]) ->
         cab_l = _lerp(0.18, 0.3, genes[3]) * width
         cab_r = _lerp(0.62, 0.75, genes[4]) * width
         hood = _lerp(0.06, 0.12, genes[5]) * width
-        body = pen.polygon(pen.blank(), [(0.02 * width, body_top + 4), (0.05 * width, body_top), (0.96 * width, body_top + 2), (0.99 * width, body_top + 6), (0.99 * width, bottom - 3), (0.01 * width, bottom - 3)])
-        pen.polygon(body, [(cab_l - 0.06 * width, body_top + 1), (cab_l, roof_y), (cab_r - 0.02 * width, roof_y), (cab_r + hood, body_top + 1)])
-        glass = pen.polygon(pen.blank(), [(cab_l - 0.02 * width, body_top - 1), (cab_l + 0.03 * width, roof_y + 3), (cab_r - 0.04 * width, roof_y + 3), (cab_r + hood - 0.05 * width, body_top - 1)])
-        trim = pen.polygon(pen.blank(), [(0.01 * width, bottom - 0.12 * height), (0.99 * width, bottom - 0.12 * height), (0.99 * width, bottom - 3), (0.01 * width, bottom - 3)])
+        body = pen.polygon(
+            pen.blank(),
+            [
+                (0.02 * width, body_top + 4),
+                (0.05 * width, body_top),
+                (0.96 * width, body_top + 2),
+                (0.99 * width, body_top + 6),
+                (0.99 * width, bottom - 3),
+                (0.01 * width, bottom - 3),
+            ],
+        )
+        pen.polygon(
+            body,
+            [
+                (cab_l - 0.06 * width, body_top + 1),
+                (cab_l, roof_y),
+                (cab_r - 0.02 * width, roof_y),
+                (cab_r + hood, body_top + 1),
+            ],
+        )
+        glass = pen.polygon(
+            pen.blank(),
+            [
+                (cab_l - 0.02 * width, body_top - 1),
+                (cab_l + 0.03 * width, roof_y + 3),
+                (cab_r - 0.04 * width, roof_y + 3),
+                (cab_r + hood - 0.05 * width, body_top - 1),
+            ],
+        )
+        trim = pen.polygon(
+            pen.blank(),
+            [
+                (0.01 * width, bottom - 0.12 * height),
+                (0.99 * width, bottom - 0.12 * height),
+                (0.99 * width, bottom - 3),
+                (0.01 * width, bottom - 3),
+            ],
+        )
         tyres, rims = pen.blank(), pen.blank()
         for wx in (0.2 * width, 0.8 * width):
             pen.ellipse(tyres, (wx, bottom - wheel_r * 0.55), (wheel_r, wheel_r))
@@ -172,18 +234,68 @@ def draw_vehicle(genes: np.ndarray, phase: float, canvas_wh: tuple[int, int]) ->
     belt_y = _lerp(0.38, 0.5, genes[1]) * height
     bottom = 0.9 * height
     roof_half = _lerp(0.3, 0.4, genes[2]) * width
-    body = pen.polygon(pen.blank(), [(cx - roof_half, roof_y), (cx + roof_half, roof_y), (cx + half_w, belt_y), (cx + half_w, bottom), (cx - half_w, bottom), (cx - half_w, belt_y)])
-    glass = pen.polygon(pen.blank(), [(cx - roof_half + 4, roof_y + 4), (cx + roof_half - 4, roof_y + 4), (cx + half_w - 8, belt_y - 3), (cx - half_w + 8, belt_y - 3)])
+    body = pen.polygon(
+        pen.blank(),
+        [
+            (cx - roof_half, roof_y),
+            (cx + roof_half, roof_y),
+            (cx + half_w, belt_y),
+            (cx + half_w, bottom),
+            (cx - half_w, bottom),
+            (cx - half_w, belt_y),
+        ],
+    )
+    glass = pen.polygon(
+        pen.blank(),
+        [
+            (cx - roof_half + 4, roof_y + 4),
+            (cx + roof_half - 4, roof_y + 4),
+            (cx + half_w - 8, belt_y - 3),
+            (cx - half_w + 8, belt_y - 3),
+        ],
+    )
     tyres = pen.blank()
     for sign in (-1.0, 1.0):
-        pen.polygon(tyres, [(cx + sign * half_w * 0.95, bottom - 6), (cx + sign * half_w * 0.62, bottom - 6), (cx + sign * half_w * 0.62, height - 1), (cx + sign * half_w * 0.95, height - 1)])
+        pen.polygon(
+            tyres,
+            [
+                (cx + sign * half_w * 0.95, bottom - 6),
+                (cx + sign * half_w * 0.62, bottom - 6),
+                (cx + sign * half_w * 0.62, height - 1),
+                (cx + sign * half_w * 0.95, height - 1),
+            ],
+        )
     tail_lights = pen.blank()
     light_w = _lerp(0.08, 0.16, genes[3]) * width
     for sign in (-1.0, 1.0):
         x_out = cx + sign * (half_w - 2)
-        pen.polygon(tail_lights, [(x_out, belt_y + 4), (x_out - sign * light_w, belt_y + 4), (x_out - sign * light_w, belt_y + 0.12 * height), (x_out, belt_y + 0.12 * height)])
-    trim = pen.polygon(pen.blank(), [(cx - half_w, bottom - 0.13 * height), (cx + half_w, bottom - 0.13 * height), (cx + half_w, bottom), (cx - half_w, bottom)])
-    plate = pen.polygon(pen.blank(), [(cx - 0.1 * width, belt_y + 0.17 * height), (cx + 0.1 * width, belt_y + 0.17 * height), (cx + 0.1 * width, belt_y + 0.26 * height), (cx - 0.1 * width, belt_y + 0.26 * height)])
+        pen.polygon(
+            tail_lights,
+            [
+                (x_out, belt_y + 4),
+                (x_out - sign * light_w, belt_y + 4),
+                (x_out - sign * light_w, belt_y + 0.12 * height),
+                (x_out, belt_y + 0.12 * height),
+            ],
+        )
+    trim = pen.polygon(
+        pen.blank(),
+        [
+            (cx - half_w, bottom - 0.13 * height),
+            (cx + half_w, bottom - 0.13 * height),
+            (cx + half_w, bottom),
+            (cx - half_w, bottom),
+        ],
+    )
+    plate = pen.polygon(
+        pen.blank(),
+        [
+            (cx - 0.1 * width, belt_y + 0.17 * height),
+            (cx + 0.1 * width, belt_y + 0.17 * height),
+            (cx + 0.1 * width, belt_y + 0.26 * height),
+            (cx - 0.1 * width, belt_y + 0.26 * height),
+        ],
+    )
     return [(2, tyres), (0, body), (6, trim), (1, glass), (5, tail_lights), (4, plate)]
 
 
@@ -203,16 +315,44 @@ def draw_animal(genes: np.ndarray, phase: float, canvas_wh: tuple[int, int]) -> 
     for hip_x, offset in ((body_c[0] - body_axes[0] * 0.7, 0.0), (body_c[0] + body_axes[0] * 0.7, 0.5)):
         for sign in (1.0, -1.0):
             angle = sign * swing * np.cos(np.pi * offset) + (1 - sign) * 0.0
-            pen.limb(legs, _leg((hip_x, hip_y), angle, 0.25 * max(0.0, -sign * swing), (ground - hip_y) * 0.5, (ground - hip_y) * 0.5), leg_t)
+            pen.limb(
+                legs,
+                _leg(
+                    (hip_x, hip_y),
+                    angle,
+                    0.25 * max(0.0, -sign * swing),
+                    (ground - hip_y) * 0.5,
+                    (ground - hip_y) * 0.5,
+                ),
+                leg_t,
+            )
     body = pen.ellipse(pen.blank(), body_c, body_axes)
     neck_base = (body_c[0] + body_axes[0] * 0.75, body_c[1] - body_axes[1] * 0.3)
-    pen.limb(body, [neck_base, (head_c[0] - head_axes[0] * 0.4, head_c[1] + head_axes[1] * 0.2)], _lerp(0.09, 0.14, genes[7]) * width)
+    pen.limb(
+        body,
+        [neck_base, (head_c[0] - head_axes[0] * 0.4, head_c[1] + head_axes[1] * 0.2)],
+        _lerp(0.09, 0.14, genes[7]) * width,
+    )
     head = pen.ellipse(pen.blank(), head_c, head_axes)
-    pen.ellipse(head, (head_c[0] + head_axes[0] * 0.9, head_c[1] + head_axes[1] * 0.35), (head_axes[0] * 0.6, head_axes[1] * 0.45))
+    pen.ellipse(
+        head,
+        (head_c[0] + head_axes[0] * 0.9, head_c[1] + head_axes[1] * 0.35),
+        (head_axes[0] * 0.6, head_axes[1] * 0.45),
+    )
     dark = pen.blank()
-    pen.polygon(dark, [(head_c[0] - head_axes[0] * 0.6, head_c[1] - head_axes[1] * 0.6), (head_c[0] - head_axes[0] * 0.1, head_c[1] - head_axes[1] * 0.8), (head_c[0] - head_axes[0] * 0.5, head_c[1] - head_axes[1] * 1.8)])
+    pen.polygon(
+        dark,
+        [
+            (head_c[0] - head_axes[0] * 0.6, head_c[1] - head_axes[1] * 0.6),
+            (head_c[0] - head_axes[0] * 0.1, head_c[1] - head_axes[1] * 0.8),
+            (head_c[0] - head_axes[0] * 0.5, head_c[1] - head_axes[1] * 1.8),
+        ],
+    )
     tail_base = (body_c[0] - body_axes[0] * 0.95, body_c[1] - body_axes[1] * 0.3)
-    tail_tip = (tail_base[0] - 0.1 * width, tail_base[1] + _lerp(-0.2, 0.25, genes[8]) * height + 0.03 * height * np.sin(2 * np.pi * phase))
+    tail_tip = (
+        tail_base[0] - 0.1 * width,
+        tail_base[1] + _lerp(-0.2, 0.25, genes[8]) * height + 0.03 * height * np.sin(2 * np.pi * phase),
+    )
     pen.limb(dark, [tail_base, tail_tip], leg_t * 0.6)
     features = pen.blank()
     pen.ellipse(features, (head_c[0] + head_axes[0] * 0.25, head_c[1] - head_axes[1] * 0.25), (1.8, 1.8))
@@ -253,7 +393,9 @@ def draw_bike(genes: np.ndarray, phase: float, canvas_wh: tuple[int, int]) -> Pa
     head_r = 0.055 * width
     head_c = (shoulder[0] + 0.04 * width, shoulder[1] - 1.4 * head_r)
     head = pen.ellipse(pen.blank(), head_c, (head_r, head_r * 1.1))
-    helmet = pen.ellipse(pen.blank(), (head_c[0] - head_r * 0.15, head_c[1] - head_r * 0.35), (head_r * 1.1, head_r * 0.8))
+    helmet = pen.ellipse(
+        pen.blank(), (head_c[0] - head_r * 0.15, head_c[1] - head_r * 0.35), (head_r * 1.1, head_r * 0.8)
+    )
     return [(5, tyres), (4, frame), (3, legs), (2, torso), (2, arm), (0, head), (1, helmet)]
 
 
@@ -275,11 +417,20 @@ def draw_object(genes: np.ndarray, phase: float, canvas_wh: tuple[int, int]) -> 
     else:
         angles = np.sort(np.asarray(genes[2:9]) * 2 * np.pi)
         radii = 0.7 + 0.3 * np.asarray(genes[3:10])[: len(angles)]
-        pen.polygon(body, [(width / 2 + (width / 2 - 1) * r * np.cos(a), height / 2 + (height / 2 - 1) * r * np.sin(a)) for a, r in zip(angles, radii, strict=True)])
+        pen.polygon(
+            body,
+            [
+                (width / 2 + (width / 2 - 1) * r * np.cos(a), height / 2 + (height / 2 - 1) * r * np.sin(a))
+                for a, r in zip(angles, radii, strict=True)
+            ],
+        )
     band = np.zeros_like(body)
     if genes[1] > 0.5:
         y = _lerp(0.3, 0.7, genes[2]) * height
-        pen.polygon(band, [(0, y - 0.08 * height), (width, y - 0.08 * height), (width, y + 0.08 * height), (0, y + 0.08 * height)])
+        pen.polygon(
+            band,
+            [(0, y - 0.08 * height), (width, y - 0.08 * height), (width, y + 0.08 * height), (0, y + 0.08 * height)],
+        )
         band = cv2.min(band, body)
     return [(0, body), (1, band)]
 
@@ -288,7 +439,9 @@ def draw_object(genes: np.ndarray, phase: float, canvas_wh: tuple[int, int]) -> 
 def draw_pole(genes: np.ndarray, phase: float, canvas_wh: tuple[int, int]) -> PartMasks:
     pen = _Pen(canvas_wh)
     width, height = canvas_wh
-    pole = pen.polygon(pen.blank(), [(0.1 * width, 0), (0.9 * width, 0), (0.95 * width, height), (0.05 * width, height)])
+    pole = pen.polygon(
+        pen.blank(), [(0.1 * width, 0), (0.9 * width, 0), (0.95 * width, height), (0.05 * width, height)]
+    )
     return [(0, pole)]
 
 
@@ -296,7 +449,9 @@ def draw_board(genes: np.ndarray, phase: float, canvas_wh: tuple[int, int]) -> P
     pen = _Pen(canvas_wh)
     width, height = canvas_wh
     board = pen.polygon(pen.blank(), [(1, 1), (width - 1, 1), (width - 1, height - 1), (1, height - 1)])
-    frame = cv2.subtract(board, pen.polygon(pen.blank(), [(5, 5), (width - 5, 5), (width - 5, height - 5), (5, height - 5)]))
+    frame = cv2.subtract(
+        board, pen.polygon(pen.blank(), [(5, 5), (width - 5, 5), (width - 5, height - 5), (5, height - 5)])
+    )
     return [(0, board), (1, frame)]
 
 
@@ -307,7 +462,9 @@ def draw_foliage(genes: np.ndarray, phase: float, canvas_wh: tuple[int, int]) ->
     rng = np.random.default_rng(int(genes[0] * 2**31))
     for _ in range(14):
         centre = (rng.uniform(0.2, 0.8) * width, rng.uniform(0.2, 0.8) * height)
-        pen.ellipse(leaves, centre, (rng.uniform(0.1, 0.25) * width, rng.uniform(0.1, 0.25) * height), rng.uniform(0, 180))
+        pen.ellipse(
+            leaves, centre, (rng.uniform(0.1, 0.25) * width, rng.uniform(0.1, 0.25) * height), rng.uniform(0, 180)
+        )
     return [(0, leaves)]
 
 

@@ -82,11 +82,15 @@ def _hot_spot_map(design: Design) -> np.ndarray:
     longer = float(max(width, height))
     for x, y, radius, kelvin in design.hot_spots:
         r_px = max(radius * longer, 1.0)
-        heat += np.float32(kelvin) * np.exp(-((xs - x * width) ** 2 + (ys - y * height) ** 2) / (2 * r_px**2)).astype(np.float32)
+        heat += np.float32(kelvin) * np.exp(-((xs - x * width) ** 2 + (ys - y * height) ** 2) / (2 * r_px**2)).astype(
+            np.float32
+        )
     return heat
 
 
-def _render_pose(design: Design, phase: float, hot_spots: np.ndarray, light: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _render_pose(
+    design: Design, phase: float, hot_spots: np.ndarray, light: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     width, height = design.canvas_wh
     rgb = np.zeros((height, width, 3), np.float32)
     alpha = np.zeros((height, width), np.float32)
@@ -147,7 +151,9 @@ def render_sprite(design: Design, rng: np.random.Generator) -> Sprite:
     boxes = np.array([pose.box_xyxy for pose in poses])
     anchor = ((boxes[:, 0] + boxes[:, 2]) / 2 - 0.5, (boxes[:, 1] + boxes[:, 3]) / 2 - 0.5)
     nominal = float(np.mean(np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])))
-    return Sprite(poses=tuple(poses), anchor_xy=(float(np.mean(anchor[0])), float(np.mean(anchor[1]))), nominal_size=nominal)
+    return Sprite(
+        poses=tuple(poses), anchor_xy=(float(np.mean(anchor[0])), float(np.mean(anchor[1]))), nominal_size=nominal
+    )
 
 
 def mean_temperature_k(sprite: Sprite) -> float:
@@ -165,5 +171,7 @@ def with_heat_offset(sprite: Sprite, delta_k: float) -> Sprite:
         heat[:, :, 0] += delta * heat[:, :, 1]
         return dataclasses.replace(level, heat=heat)
 
-    poses = tuple(dataclasses.replace(pose, levels=tuple(shifted(level) for level in pose.levels)) for pose in sprite.poses)
+    poses = tuple(
+        dataclasses.replace(pose, levels=tuple(shifted(level) for level in pose.levels)) for pose in sprite.poses
+    )
     return dataclasses.replace(sprite, poses=poses)

@@ -8,7 +8,9 @@ import numpy as np
 from tpmri_core.data.synth.photos import ALL_PHOTOS, is_grey, load_photo
 
 
-def random_crop(rng: np.random.Generator, image: np.ndarray, out_wh: tuple[int, int], zoom: tuple[float, float] = (1.0, 2.0)) -> np.ndarray:
+def random_crop(
+    rng: np.random.Generator, image: np.ndarray, out_wh: tuple[int, int], zoom: tuple[float, float] = (1.0, 2.0)
+) -> np.ndarray:
     """A randomly placed, scaled and flipped crop of `image` resized to out_wh, as float32 RGB in [0, 255].
 
     zoom > 1 takes a crop smaller than the largest one with the output's aspect ratio (a closer
@@ -67,7 +69,15 @@ def jitter_colours(rng: np.random.Generator, rgb: np.ndarray, strength: float = 
 
 
 _NATURAL_TINTS = np.array(
-    [[1.0, 1.0, 1.0], [0.75, 1.0, 0.55], [1.05, 0.95, 0.8], [1.1, 0.85, 0.7], [0.9, 0.95, 1.05], [0.95, 0.9, 0.85], [0.6, 0.85, 0.5]],
+    [
+        [1.0, 1.0, 1.0],
+        [0.75, 1.0, 0.55],
+        [1.05, 0.95, 0.8],
+        [1.1, 0.85, 0.7],
+        [0.9, 0.95, 1.05],
+        [0.95, 0.9, 0.85],
+        [0.6, 0.85, 0.5],
+    ],
     np.float32,
 )
 
@@ -75,14 +85,21 @@ _NATURAL_TINTS = np.array(
 def tint_grey(rng: np.random.Generator, rgb: np.ndarray, natural: bool = True) -> np.ndarray:
     """Colourise a grey texture, keeping its detail: with earth, stone and foliage tints, or any colour."""
     if natural:
-        tint = _NATURAL_TINTS[int(rng.integers(len(_NATURAL_TINTS)))] * np.exp(rng.normal(0.0, 0.08, 3)).astype(np.float32)
+        tint = _NATURAL_TINTS[int(rng.integers(len(_NATURAL_TINTS)))] * np.exp(rng.normal(0.0, 0.08, 3)).astype(
+            np.float32
+        )
         colour = 1.0 + (tint - 1.0) * rng.uniform(0.3, 1.0)
     else:
         colour = random_colour(rng, saturation=(0.1, 0.7)) / 128.0
     return np.clip(rgb * colour.astype(np.float32), 0.0, 255.0).astype(np.float32)
 
 
-def random_texture(rng: np.random.Generator, out_wh: tuple[int, int], names: tuple[str, ...] = ALL_PHOTOS, zoom: tuple[float, float] = (1.0, 3.0)) -> np.ndarray:
+def random_texture(
+    rng: np.random.Generator,
+    out_wh: tuple[int, int],
+    names: tuple[str, ...] = ALL_PHOTOS,
+    zoom: tuple[float, float] = (1.0, 3.0),
+) -> np.ndarray:
     """A colour-jittered crop of a random bundled photograph (grey ones tinted), float32 RGB."""
     name = names[int(rng.integers(len(names)))]
     image = load_photo(name)

@@ -63,7 +63,9 @@ class ThermalCamera:
         x1, y1 = moved.max(axis=0)
         return float(x0), float(y0), float(x1 - x0), float(y1 - y0)
 
-    def capture(self, scene_k: np.ndarray, agc_range_k: tuple[float, float] | None, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
+    def capture(
+        self, scene_k: np.ndarray, agc_range_k: tuple[float, float] | None, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
         """Turn the apparent temperature at sensor resolution into the (tir uint8, tir_raw uint16) pair.
 
         agc_range_k is the gain control's state from the previous frame (None on the first frame); the
@@ -71,7 +73,9 @@ class ThermalCamera:
         """
         sensed = cv2.GaussianBlur(scene_k, (0, 0), self.blur_sigma) if self.blur_sigma > 0 else scene_k.copy()
         sensed += self.fixed_pattern_k
-        sensed = cv2.scaleAdd(noise_window(rng, self.sensor_wh[0], self.sensor_wh[1], 1, self.frame_wh)[:, :, 0], self.noise_k, sensed)
+        sensed = cv2.scaleAdd(
+            noise_window(rng, self.sensor_wh[0], self.sensor_wh[1], 1, self.frame_wh)[:, :, 0], self.noise_k, sensed
+        )
         display = sensed + np.float32(self.detail_gain) * (sensed - cv2.GaussianBlur(sensed, (0, 0), 4.0))
         low, high = np.percentile(display[::2, ::2], self.agc_percentiles)
         centre = 0.5 * (low + high)
@@ -117,7 +121,9 @@ def sample_thermal_camera(
     columns = rng.normal(0.0, rng.uniform(0.0, 0.04), sensor_w).astype(np.float32)
     ys, xs = np.mgrid[0:sensor_h, 0:sensor_w].astype(np.float32)
     radius2 = ((xs - sensor_w / 2) / sensor_w) ** 2 + ((ys - sensor_h / 2) / sensor_h) ** 2
-    shading = rng.normal(0.0, 0.6) * radius2 + rng.normal(0.0, 0.15) * smooth_noise(rng, sensor_w, sensor_w / 3)[None, :].astype(np.float32)
+    shading = rng.normal(0.0, 0.6) * radius2 + rng.normal(0.0, 0.15) * smooth_noise(rng, sensor_w, sensor_w / 3)[
+        None, :
+    ].astype(np.float32)
     return ThermalCamera(
         frame_wh=frame_wh,
         sensor_wh=sensor_wh,

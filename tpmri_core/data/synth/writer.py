@@ -62,7 +62,9 @@ def write_sequence(
     (out_dir / "visible.txt").write_text("".join(line + "\n" for line in lines_rgb))
     (out_dir / "init.txt").write_text("".join(line + "\n" for line in lines_rgb))
     (out_dir / "infrared.txt").write_text("".join(line + "\n" for line in lines_tir))
-    (out_dir / "events.csv").write_text("frame," + ",".join(EVENT_NAMES) + "\n" + "".join(row + "\n" for row in event_rows))
+    (out_dir / "events.csv").write_text(
+        "frame," + ",".join(EVENT_NAMES) + "\n" + "".join(row + "\n" for row in event_rows)
+    )
     meta = {
         "generator": "tpmri_core.data.synth",
         "seed": seed,
