@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import logging
+import os
 import signal
 import sys
 import time
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--weights", metavar="FILE", help="weights file (.safetensors); default: the bundled weights")
     model.add_argument("--variant", metavar="V", help="model variant (default: tpmri-tiny, or the one in --weights)")
     model.add_argument("--device", default="auto", help="auto, cpu or cuda (default: %(default)s)")
+    model.add_argument("--threads", type=int, metavar="N", help="CPU threads for inference (default: all cores but one)")
     run = parser.add_argument_group("run")
     run.add_argument("--init", metavar="X,Y,W,H", help="start tracking this box (RGB pixels) on the first frame")
     run.add_argument("--max-frames", type=int, metavar="N", help="exit after N processed frames")
@@ -84,6 +86,8 @@ def default_out_dir() -> Path:
 
 def check_args(args: argparse.Namespace) -> None:
     """Flag combinations argparse cannot check; raises UserError."""
+    if args.threads is not None and args.threads < 1:
+        raise UserError(f"--threads must be at least 1, got {args.threads}")
     if args.max_frames is not None and args.max_frames < 1:
         raise UserError(f"--max-frames must be at least 1, got {args.max_frames}")
     if args.headless and args.screenshot:
@@ -136,7 +140,7 @@ def load_tracker(args: argparse.Namespace) -> tuple[TrackerLike, str]:
     """Import torch and build the tracker (slow: done before any camera starts)."""
     from tpmri_live.tracker_factory import build_tracker
 
-    built = build_tracker(args.variant, args.weights, args.device)
+    built = build_tracker(args.variant, args.weights, args.device, args.threads)
     return built.tracker, f"{built.description} on {built.device}"
 
 
@@ -170,8 +174,19 @@ def run_headless(worker: InferenceWorker, out_dir: Path, init_given: bool) -> in
     return 0
 
 
+def drop_opencv_qt_paths() -> None:
+    """opencv-python points Qt at its own (Qt 5) plugins and fonts when imported; PySide6 must use its own."""
+    import cv2
+
+    opencv_dir = os.path.dirname(os.path.abspath(cv2.__file__))
+    for name in ("QT_QPA_PLATFORM_PLUGIN_PATH", "QT_QPA_FONTDIR"):
+        if os.environ.get(name, "").startswith(opencv_dir):
+            del os.environ[name]
+
+
 def run_window(args: argparse.Namespace, worker: InferenceWorker, model_text: str) -> int:
     """Open the window over the worker; returns when it closes."""
+    drop_opencv_qt_paths()
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 

@@ -213,8 +213,14 @@ class FrameView(QWidget):
         metrics = painter.fontMetrics()
         text_w = metrics.horizontalAdvance(self._box_caption) + 10
         text_h = metrics.height() + 4
-        label_y = rect.top() - text_h if rect.top() - text_h >= self.image_rect().top() else rect.bottom()
-        label = QRectF(rect.left() - 1.25, label_y, text_w, text_h)
+        # Above the box when there is room, else below it, else inside its top-left corner.
+        if rect.top() - text_h >= 0:
+            label_y = rect.top() - text_h
+        elif rect.bottom() + text_h <= self.height():
+            label_y = rect.bottom()
+        else:
+            label_y = rect.top()
+        label = QRectF(max(0.0, rect.left() - 1.25), label_y, text_w, text_h)
         painter.fillRect(label, colour)
         painter.setPen(QColor(0, 0, 0))
         painter.drawText(label, Qt.AlignmentFlag.AlignCenter, self._box_caption)

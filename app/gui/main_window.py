@@ -46,7 +46,10 @@ from tpmri_live.worker import WorkerUpdate, latency_ms
 # 'registered' shows the thermal image warped onto the RGB grid (what the tracker sees); 'blended' lays it over RGB.
 VIEW_MODES: tuple[str, ...] = ("side by side", "registered", "blended")
 SPEEDS: tuple[tuple[str, float], ...] = (("0.25x", 0.25), ("0.5x", 0.5), ("1x", 1.0), ("2x", 2.0), ("4x", 4.0), ("every frame", 0.0))
-HINT = "Drag on a view to select the target · click: default box · R reset · Space pause · . step · Esc cancel"
+HINT = (
+    "<b>Drag</b> on a view: select the target<br><b>Click</b>: a default-size box<br>"
+    "<b>R</b> reset · <b>Space</b> pause · <b>.</b> step · <b>Esc</b> cancel"
+)
 
 
 def _button(text: str, tooltip: str, checkable: bool = False) -> QPushButton:
@@ -125,6 +128,7 @@ class MainWindow(QMainWindow):
 
         self.setWindowTitle(f"TPMRI Live — {source_text}" if source_text else "TPMRI Live")
         self._build(model_text)
+        self.source_label.setText(source_text)
         self._bind_keys()
         worker_thread.updateReady.connect(self._on_update_ready)
         worker_thread.runFinished.connect(self._on_worker_finished)
@@ -163,7 +167,8 @@ class MainWindow(QMainWindow):
         splitter.addWidget(lower)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([600, 240])
+        splitter.setSizes([560, 270])
+        lower.setMinimumHeight(230)
         splitter.setChildrenCollapsible(False)
 
         layout.addWidget(splitter, stretch=1)
@@ -223,6 +228,9 @@ class MainWindow(QMainWindow):
         row.addSpacing(16)
         row.addWidget(self.layers_check)
         row.addStretch(1)
+        self.source_label = QLabel("")
+        self.source_label.setStyleSheet("color: #9e9ea6;")
+        row.addWidget(self.source_label)
         self.recording_label = QLabel("")
         self.recording_label.setStyleSheet("color: #ef5350; font-weight: bold;")
         row.addWidget(self.recording_label)
@@ -232,10 +240,10 @@ class MainWindow(QMainWindow):
     def _build_target_panel(self) -> QFrame:
         panel = QFrame()
         panel.setObjectName("targetPanel")
-        panel.setFixedWidth(300)
+        panel.setFixedWidth(330)
         column = QVBoxLayout(panel)
-        column.setContentsMargins(12, 10, 12, 10)
-        column.setSpacing(6)
+        column.setContentsMargins(12, 8, 12, 8)
+        column.setSpacing(4)
         title = QLabel("TARGET")
         title.setObjectName("panelTitle")
         self.target_state_label = QLabel("No target")
@@ -247,6 +255,7 @@ class MainWindow(QMainWindow):
         self.message_label.setObjectName("message")
         self.message_label.setWordWrap(True)
         self.hint_label = QLabel(HINT)
+        self.hint_label.setTextFormat(Qt.TextFormat.RichText)
         self.hint_label.setObjectName("hint")
         self.hint_label.setWordWrap(True)
         for widget in (title, self.target_state_label, self.score_label, _caption("Modality trust (TMR alpha)"), self.trust_bar, self.alpha_label, self.message_label):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from tpmri_live.capture.capture_thread import CaptureStatus
 from tpmri_live.capture.feeds import FeedStatus
@@ -35,7 +35,7 @@ def stream_text(modality: str, stream: CaptureStatus, paused: bool = False) -> s
 def inference_text(fps: float, step_ms: float | None, tracking: bool) -> str:
     if not tracking:
         return "<b>Inference</b> idle"
-    step = f" ({step_ms:.0f} ms/step)" if step_ms is not None and math.isfinite(step_ms) else ""
+    step = f" · {step_ms:.0f} ms" if step_ms is not None and math.isfinite(step_ms) else ""
     return f"<b>Inference</b> {fps:4.1f} fps{step}"
 
 
@@ -59,6 +59,14 @@ def _label(text: str = "") -> QLabel:
     return label
 
 
+def _reserve_width(label: QLabel, widest_text: str) -> None:
+    """Keep room for the widest text the label will show, so numbers never get clipped or shift the row."""
+    text = label.text()
+    label.setText(widest_text)
+    label.setMinimumWidth(max(label.minimumWidth(), label.sizeHint().width() + 6))
+    label.setText(text)
+
+
 def _separator() -> QFrame:
     line = QFrame()
     line.setFrameShape(QFrame.Shape.VLine)
@@ -73,7 +81,7 @@ class StatusStrip(QWidget):
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
-        layout.setSpacing(12)
+        layout.setSpacing(8)
         self.rgb_label = _label("<b>RGB</b> …")
         self.tir_label = _label("<b>TIR</b> …")
         self.inference_label = _label(inference_text(0.0, None, False))
@@ -85,14 +93,25 @@ class StatusStrip(QWidget):
             "Skipped: pairs replaced by a newer one before inference took them (newest pair wins)."
         )
         self.model_label = _label(f"<b>Model</b> {model_text}")
+        self.model_label.setToolTip(model_text)
+        self.model_label.setMinimumWidth(0)
+        self.model_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.model_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        _reserve_width(self.rgb_label, "<b>RGB</b> ● reconnecting")
+        _reserve_width(self.tir_label, "<b>TIR</b> ● reconnecting")
+        _reserve_width(self.rgb_label, "<b>RGB</b> ● live 888.8 fps")
+        _reserve_width(self.tir_label, "<b>TIR</b> ● live 888.8 fps")
+        _reserve_width(self.inference_label, inference_text(888.8, 8888.0, True))
+        _reserve_width(self.display_label, display_text(888.8))
+        _reserve_width(self.latency_label, latency_text(8888.0))
         for index, widget in enumerate(
             (self.rgb_label, self.tir_label, self.inference_label, self.display_label, self.latency_label, self.dropped_label)
         ):
             if index:
                 layout.addWidget(_separator())
             layout.addWidget(widget)
-        layout.addStretch(1)
-        layout.addWidget(self.model_label)
+        layout.addWidget(_separator())
+        layout.addWidget(self.model_label, stretch=1)
 
     def show_feed(self, feed: FeedStatus, paused_replay: bool = False) -> None:
         self.rgb_label.setText(stream_text("rgb", feed.rgb, paused_replay))

@@ -16,6 +16,16 @@ from live_fakes import make_pair, target_box_at
 from tpmri_live.main import main
 
 
+@pytest.fixture(autouse=True)
+def keep_torch_threads():
+    """tpmri-live sets torch's CPU threads for its process; give the rest of the test session its setting back."""
+    import torch
+
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
 def one_line_error(capsys) -> str:
     err = capsys.readouterr().err.strip().splitlines()
     errors = [line for line in err if "error" in line]
@@ -32,6 +42,7 @@ def one_line_error(capsys) -> str:
         (["--demo", "--weights", "missing.safetensors"], "missing.safetensors"),
         (["--demo", "--headless", "--screenshot", "x.png"], "--screenshot"),
         (["--demo", "--speed", "-1"], "--speed"),
+        (["--demo", "--threads", "0"], "--threads"),
         (["--replay", "/nonexistent/sequence"], "/nonexistent/sequence"),
         ([], "no input"),
         (["--demo", "--replay", "somewhere"], "cannot be combined"),
