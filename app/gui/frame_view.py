@@ -219,8 +219,10 @@ class FrameView(QWidget):
         elif rect.bottom() + text_h <= self.height():
             label_y = rect.bottom()
         else:
-            label_y = rect.top()
-        label = QRectF(max(0.0, rect.left() - 1.25), label_y, text_w, text_h)
+            label_y = rect.top()  # inside, at the top-right corner, clear of the view's title
+            label = QRectF(rect.right() - text_w, label_y, text_w, text_h)
+        if label_y != rect.top():
+            label = QRectF(max(0.0, rect.left() - 1.25), label_y, text_w, text_h)
         painter.fillRect(label, colour)
         painter.setPen(QColor(0, 0, 0))
         painter.drawText(label, Qt.AlignmentFlag.AlignCenter, self._box_caption)

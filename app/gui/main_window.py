@@ -388,7 +388,8 @@ class MainWindow(QMainWindow):
             self.frames_shown += 1
         self._box_xywh = update.box_xywh
         self._box_xywh_tir = update.box_xywh_tir
-        self._result = update.result
+        if update.frame is not None or update.box_xywh is None:
+            self._result = update.result  # status-only updates keep the caption of the frame on screen
         self._render_frame()
         self.plot.set_history(update.history)
         self._show_target(update)
@@ -435,7 +436,7 @@ class MainWindow(QMainWindow):
         return f"{result.score:.2f}", False
 
     def _show_target(self, update: WorkerUpdate) -> None:
-        result = update.result
+        result = self._result  # the answer on the frame on screen (status-only updates carry none)
         if update.box_xywh is None:
             state, colour = "No target", "#9e9ea6"
         elif result is not None and result.lost:
@@ -450,14 +451,14 @@ class MainWindow(QMainWindow):
             self.score_label.setText(f"Score {result.score:.2f}")
             self.alpha_label.setText(_alpha_words(result.alpha_mean))
             self.trust_bar.set_alpha(result.alpha_mean)
-        elif update.box_xywh is None:
+        else:
             self.score_label.setText("Score –")
             self.alpha_label.setText("alpha –")
             self.trust_bar.set_alpha(None)
         self.message_label.setText(update.message)
 
     def _show_status(self, update: WorkerUpdate, now_s: float) -> None:
-        self.status_strip.show_feed(update.feed, paused_replay=update.paused and update.replay is not None)
+        self.status_strip.show_feed(update.feed, replay=update.replay is not None, paused=update.paused)
         self.status_strip.show_rates(update.inference_fps, update.step_ms, update.box_xywh is not None, self._display_rate.rate_hz(now_s))
         self.status_strip.show_latency(self._latency_ms)
 

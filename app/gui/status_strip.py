@@ -15,6 +15,7 @@ from tpmri_live.capture.feeds import FeedStatus
 
 STATE_COLOURS = {
     "live": "#66bb6a",
+    "playing": "#66bb6a",
     "paused": "#bdbdbd",
     "starting": "#bdbdbd",
     "ended": "#bdbdbd",
@@ -24,11 +25,13 @@ STATE_COLOURS = {
 }
 
 
-def stream_text(modality: str, stream: CaptureStatus, paused: bool = False) -> str:
-    """'RGB ● live 25.0 fps' as rich text with the state in its colour ('paused' for a paused replay)."""
-    state = "paused" if paused and stream.state.value == "live" else stream.state.value
+def stream_text(modality: str, stream: CaptureStatus, replay: bool = False, paused: bool = False) -> str:
+    """'RGB ● live 25.0 fps' as rich text with the state in its colour (a replay reads 'playing' or 'paused')."""
+    state = stream.state.value
+    if replay and state == "live":
+        state = "paused" if paused else "playing"
     colour = STATE_COLOURS.get(state, "#bdbdbd")
-    rate = f" {stream.fps:4.1f} fps" if state == "live" else ""
+    rate = f" {stream.fps:4.1f} fps" if state in ("live", "playing") else ""
     return f"<b>{modality.upper()}</b> <span style='color:{colour}'>● {state}</span>{rate}"
 
 
@@ -99,8 +102,8 @@ class StatusStrip(QWidget):
         self.model_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         _reserve_width(self.rgb_label, "<b>RGB</b> ● reconnecting")
         _reserve_width(self.tir_label, "<b>TIR</b> ● reconnecting")
-        _reserve_width(self.rgb_label, "<b>RGB</b> ● live 888.8 fps")
-        _reserve_width(self.tir_label, "<b>TIR</b> ● live 888.8 fps")
+        _reserve_width(self.rgb_label, "<b>RGB</b> ● playing 888.8 fps")
+        _reserve_width(self.tir_label, "<b>TIR</b> ● playing 888.8 fps")
         _reserve_width(self.inference_label, inference_text(888.8, 8888.0, True))
         _reserve_width(self.display_label, display_text(888.8))
         _reserve_width(self.latency_label, latency_text(8888.0))
@@ -113,10 +116,10 @@ class StatusStrip(QWidget):
         layout.addWidget(_separator())
         layout.addWidget(self.model_label, stretch=1)
 
-    def show_feed(self, feed: FeedStatus, paused_replay: bool = False) -> None:
-        self.rgb_label.setText(stream_text("rgb", feed.rgb, paused_replay))
+    def show_feed(self, feed: FeedStatus, replay: bool = False, paused: bool = False) -> None:
+        self.rgb_label.setText(stream_text("rgb", feed.rgb, replay, paused))
         self.rgb_label.setToolTip(feed.rgb.name + (f"\n{feed.rgb.last_error}" if feed.rgb.last_error else ""))
-        self.tir_label.setText(stream_text("tir", feed.tir, paused_replay))
+        self.tir_label.setText(stream_text("tir", feed.tir, replay, paused))
         self.tir_label.setToolTip(feed.tir.name + (f"\n{feed.tir.last_error}" if feed.tir.last_error else ""))
         self.dropped_label.setText(dropped_text(feed))
 

@@ -269,3 +269,24 @@ def test_the_widgets_do_not_import_torch():
     code = "import sys, tpmri_live.gui.main_window, tpmri_live.gui.worker_thread, tpmri_live.worker; print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_lost_target_and_status_only_updates_keep_what_is_on_screen(qtbot, open_window):
+    from tpmri_core.frames import RGBTFrame
+    from tpmri_core.tracking.result import TrackResult
+    from tpmri_live.worker import WorkerUpdate
+
+    feed = ManualFeed()
+    window = open_window(feed)
+    window.worker.pause()  # the test draws its own updates
+    pair = make_pair(3)
+    frame = RGBTFrame(rgb=pair.rgb.image, tir=pair.tir.image, index=3)
+    box = (30.0, 40.0, 20.0, 20.0)
+    lost = TrackResult(box_xywh=box, score=0.0, alpha_mean=float("nan"), lost=True)
+    common = dict(box_xywh=box, box_xywh_tir=box, frames_done=4, paused=False, inference_fps=10.0, step_ms=20.0, feed=feed.status())
+    window.show_update(WorkerUpdate(frame=frame, tir_camera=pair.tir.image, result=lost, t_ready_s=time.monotonic(), **common))
+    assert window.target_state_label.text() == "Lost" and window.score_label.text() == "Score –"
+    assert window.rgb_view._box_caption == "lost" and window.rgb_view._box_lost
+    window.show_update(WorkerUpdate(frame=None, tir_camera=None, result=None, t_ready_s=None, **common))
+    assert window.target_state_label.text() == "Lost" and window.rgb_view._box_caption == "lost"
+    assert window.frames_shown == 1
