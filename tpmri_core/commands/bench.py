@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tpmri_core.benchmarking import measure_tracking_speed
 from tpmri_core.errors import UserError
-from tpmri_core.tracking.tracker import Tracker
+from tpmri_core.tracking.tracker import Tracker, resolve_device
 from tpmri_core.weights import resolve_model
 
 
@@ -45,6 +45,10 @@ def run(args: argparse.Namespace) -> int:
     if args.frames < 1:
         raise UserError(f"--frames must be at least 1, got {args.frames}")
     frame_wh = _parse_size(args.size)
+    try:
+        resolve_device(args.device)
+    except ValueError as error:
+        raise UserError(str(error)) from None
     resolved = resolve_model(args.variant, args.weights)
     try:
         tracker = Tracker(resolved.model, device=args.device, precision=args.precision, compile_model=args.compile)

@@ -19,12 +19,16 @@ class ClipSource(Protocol):
     def sample(self, clip_length: int, rng: np.random.Generator) -> RawClip: ...
 
 
+TRAINING_SEED_FLOOR = 2**33  # above every seed `tpmri synth` can use (< 2**32): evaluation scenes never train
+
+
 class SyntheticClipSource:
     """A rotating pool of generated sequences kept in memory; one is replaced every `refresh_every` clips,
     so training sees an endless stream of new scenes without writing anything to disk.
 
     Args:
-        seed: base seed; sequence k uses seed * 1_000_003 + k (evaluation seeds must not overlap).
+        seed: base seed; sequence k uses TRAINING_SEED_FLOOR + seed * 1_000_003 + k, which no
+            `tpmri synth` run (seeds below 2**32) can produce.
         pool_size: sequences held at once.
         sequence_frames: frames per generated sequence.
         refresh_every: clips sampled between two replacements.
@@ -57,7 +61,7 @@ class SyntheticClipSource:
     def _generate(self) -> list[LabelledFrame]:
         from tpmri_core.data.synth import generate_sequence
 
-        seed = self.seed * 1_000_003 + self._next_sequence
+        seed = TRAINING_SEED_FLOOR + self.seed * 1_000_003 + self._next_sequence
         self._next_sequence += 1
         return [
             LabelledFrame(f.rgb, f.tir, f.box_xywh_rgb, f.events)
