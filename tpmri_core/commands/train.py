@@ -74,6 +74,10 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     if args.smoke:
         values.update(SMOKE, device="cpu", workers=0)
         values["steps"] = args.steps or SMOKE["steps"]
+    from tpmri_core.training.trainer import check_data_spec
+
+    for spec in values["data"]:
+        check_data_spec(spec)
     if args.pretrained and not Path(args.pretrained).is_file():
         raise UserError(f"--pretrained file {args.pretrained} does not exist")
     try:

@@ -36,22 +36,40 @@ RESUME_FILE = "last.pt"
 EXPORT_FILE = "model.safetensors"
 
 
-def parse_data_spec(spec: str, seed: int, config: TrainConfig) -> tuple[ClipSource, float]:
-    """'synth', 'synth:SEED', 'DATASET:ROOT', each optionally ending in '@WEIGHT'."""
+DATASETS = ("lasher", "rgbt234", "rgbt210", "gtot")
+
+
+def check_data_spec(spec: str) -> tuple[str, str, float]:
+    """Split and check 'synth', 'synth:SEED' or 'DATASET:ROOT' (optionally '@WEIGHT') before training starts."""
     body, _, weight_text = spec.partition("@")
     try:
         weight = float(weight_text) if weight_text else 1.0
     except ValueError:
         raise UserError(f"--data {spec!r}: weight {weight_text!r} is not a number") from None
+    if weight <= 0:
+        raise UserError(f"--data {spec!r}: weight must be positive")
     name, _, argument = body.partition(":")
+    if name == "synth":
+        if argument and not argument.isdigit():
+            raise UserError(f"--data {spec!r}: the synthetic seed must be a whole number")
+    elif name not in DATASETS:
+        raise UserError(f"--data {spec!r}: unknown source {name!r}; use synth or one of {', '.join(DATASETS)}")
+    elif not argument:
+        raise UserError(f"--data {spec!r}: expected {name}:ROOT, the dataset's folder")
+    elif not Path(argument).is_dir():
+        raise UserError(f"--data {spec!r}: dataset folder {argument} does not exist")
+    return name, argument, weight
+
+
+def parse_data_spec(spec: str, seed: int, config: TrainConfig) -> tuple[ClipSource, float]:
+    """The clip source a checked data spec names, and its mixing weight."""
+    name, argument, weight = check_data_spec(spec)
     if name == "synth":
         synth_seed = int(argument) if argument else seed
         source = SyntheticClipSource(
             synth_seed, config.synth_pool, config.synth_frames, width=config.synth_width, height=config.synth_height
         )
         return source, weight
-    if not argument:
-        raise UserError(f"--data {spec!r}: expected DATASET:ROOT (e.g. lasher:/data/LasHeR) or synth")
     split = "train" if name == "lasher" else None
     return DatasetClipSource(name, Path(argument), split), weight
 
