@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
+# Qt tests run without a screen (CI, SSH sessions); a real display can still be chosen explicitly.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 from collections.abc import Callable
 from typing import Any
 
