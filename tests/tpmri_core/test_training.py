@@ -94,3 +94,21 @@ def test_bad_training_arguments_exit_2_with_one_line(capsys, tmp_path):
     assert main(["train", "--smoke", "--pretrained", str(tmp_path / "none.pth"), "--out", str(tmp_path)]) == 2
     errors = capsys.readouterr().err.strip().splitlines()
     assert len(errors) == 3 and all(line.startswith("tpmri train: error:") for line in errors)
+
+
+def test_torchrun_two_processes_train_with_ddp(tmp_path):
+    """The same command runs data-parallel under torchrun (gloo on CPU; NCCL on GPUs) without code changes."""
+    import shutil
+    import subprocess
+
+    torchrun = shutil.which("torchrun")
+    assert torchrun is not None, "torchrun ships with torch"
+    out = tmp_path / "ddp"
+    completed = subprocess.run(
+        [torchrun, "--nproc_per_node", "2", "-m", "tpmri_live.tpmri_command", "train", "--smoke", "--out", str(out)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    rows = list(csv.DictReader((out / "log.csv").open()))
+    assert [int(r["step"]) for r in rows] == [1, 2, 3]
+    assert load_checkpoint(out / "model.safetensors").metadata["trained_steps"] == "3"
