@@ -22,8 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from tpmri_live.capture.capture_thread import CaptureState, CaptureStatus
-from tpmri_live.capture.feeds import FeedStatus
+from tpmri_live.capture.capture_thread import CaptureState
+from tpmri_live.capture.feeds import FeedStatus, prepaired_feed_status
 from tpmri_live.capture.recording import RecordingTap
 from tpmri_live.capture.registrar import FrameRegistrar
 from tpmri_live.capture.source import PairSource
@@ -237,27 +237,14 @@ class ReplayFeed:
     def status(self) -> FeedStatus:
         state = CaptureState.CLOSED if self._closed else (CaptureState.ENDED if self.ended else CaptureState.LIVE)
         fps = self._delivery_rate() if self._playing else 0.0
-        last = self._last_pair
-        statuses = [
-            CaptureStatus(
-                name=f"{self.name} ({modality})",
-                state=state,
-                frames=self._played,
-                fps=fps,
-                reconnects=0,
-                last_error="",
-                t_last_frame=None if last is None else (last.rgb.t_s if modality == "rgb" else last.tir.t_s),
-            )
-            for modality in ("rgb", "tir")
-        ]
-        return FeedStatus(
-            rgb=statuses[0],
-            tir=statuses[1],
-            pairs=self._played,
-            dropped=0,
+        return prepaired_feed_status(
+            self.name,
+            state,
+            played=self._played,
+            fps=fps,
             skipped=self._skipped,
-            max_skew_s=None,
-            last_skew_s=None if last is None else last.skew_s,
+            last=self._last_pair,
+            last_error="",
             ended=self.ended,
         )
 

@@ -266,27 +266,14 @@ class PairSourceFeed:
         with self._lock:
             recent = [t for t in self._arrivals if now - t <= 1.0]
             fps = (len(recent) - 1) / (recent[-1] - recent[0]) if len(recent) >= 2 and recent[-1] > recent[0] else 0.0
-            last = self._last_pair
-            statuses = [
-                CaptureStatus(
-                    name=f"{self.name} ({modality})",
-                    state=self._state,
-                    frames=self._played,
-                    fps=fps,
-                    reconnects=0,
-                    last_error=self._last_error,
-                    t_last_frame=None if last is None else (last.rgb.t_s if modality == "rgb" else last.tir.t_s),
-                )
-                for modality in ("rgb", "tir")
-            ]
-            return FeedStatus(
-                rgb=statuses[0],
-                tir=statuses[1],
-                pairs=self._played,
-                dropped=0,
+            return prepaired_feed_status(
+                self.name,
+                self._state,
+                played=self._played,
+                fps=fps,
                 skipped=self._slot.skipped,
-                max_skew_s=None,
-                last_skew_s=None if last is None else last.skew_s,
+                last=self._last_pair,
+                last_error=self._last_error,
                 ended=self._state in (CaptureState.ENDED, CaptureState.LOST),
             )
 
@@ -299,3 +286,39 @@ class PairSourceFeed:
             self.source.close()
         self.recording.stop()
         return self._thread is None or not self._thread.is_alive()
+
+
+def prepaired_feed_status(
+    name: str,
+    state: CaptureState,
+    played: int,
+    fps: float,
+    skipped: int,
+    last: RegisteredPair | None,
+    last_error: str,
+    ended: bool,
+) -> FeedStatus:
+    """Status of a feed whose RGB and thermal frames arrive already paired (replays, synthetic scenes):
+    both streams share one state and rate, and nothing is ever dropped by pairing."""
+    statuses = [
+        CaptureStatus(
+            name=f"{name} ({modality})",
+            state=state,
+            frames=played,
+            fps=fps,
+            reconnects=0,
+            last_error=last_error,
+            t_last_frame=None if last is None else (last.rgb.t_s if modality == "rgb" else last.tir.t_s),
+        )
+        for modality in ("rgb", "tir")
+    ]
+    return FeedStatus(
+        rgb=statuses[0],
+        tir=statuses[1],
+        pairs=played,
+        dropped=0,
+        skipped=skipped,
+        max_skew_s=None,
+        last_skew_s=None if last is None else last.skew_s,
+        ended=ended,
+    )
