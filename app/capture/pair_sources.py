@@ -43,12 +43,7 @@ class IndexedPairSource(PairSource):
         self.truncated = False
 
     def open(self) -> None:
-        self.rgb.open()
-        try:
-            self.tir.open()
-        except BaseException:
-            self.rgb.close()
-            raise
+        _open_both(self.rgb, self.tir)
         self._index = 0
         counts = (_length(self.rgb), _length(self.tir))
         if None not in counts and counts[0] != counts[1]:
@@ -90,6 +85,16 @@ class IndexedPairSource(PairSource):
         self.tir.close()
 
 
+def _open_both(rgb: FrameSource, tir: FrameSource) -> None:
+    """Open both sources, or neither: a thermal source that fails closes the RGB one again."""
+    rgb.open()
+    try:
+        tir.open()
+    except BaseException:
+        rgb.close()
+        raise
+
+
 def _length(source: FrameSource) -> int | None:
     try:
         return len(source)  # type: ignore[arg-type]
@@ -114,12 +119,7 @@ class MergedPairSource(PairSource):
         self._pairs: Iterator[FramePair] | None = None
 
     def open(self) -> None:
-        self.rgb.open()
-        try:
-            self.tir.open()
-        except BaseException:
-            self.rgb.close()
-            raise
+        _open_both(self.rgb, self.tir)
         rates = [fps for fps in (self.rgb.nominal_fps, self.tir.nominal_fps) if fps]
         self.nominal_fps = min(rates) if rates else None
         self.pairer = FramePairer(self.max_skew_s, rgb_fps=self.rgb.nominal_fps, tir_fps=self.tir.nominal_fps)
