@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from tpmri_core.errors import UserError
@@ -66,14 +66,26 @@ def save_checkpoint(model: TPMRI, path: Path | str, variant: str, extra: dict[st
     save_file(tensors, str(path), metadata=metadata)
 
 
-def _read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+def read_metadata(path: Path | str) -> dict[str, str]:
+    """A safetensors file's metadata, without loading its tensors."""
+    path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"weights file {path} does not exist")
     try:
-        from safetensors import safe_open
-
         with safe_open(str(path), framework="pt") as handle:
-            metadata = dict(handle.metadata() or {})
+            return dict(handle.metadata() or {})
+    except (SafetensorError, OSError, ValueError) as error:
+        raise CheckpointError(f"weights file {path} is not a readable safetensors file ({error})") from None
+
+
+def is_tpmri_checkpoint(path: Path | str) -> bool:
+    """True for a file `save_checkpoint` wrote (as opposed to a third-party backbone)."""
+    return Path(path).suffix == ".safetensors" and read_metadata(path).get("format") == CHECKPOINT_FORMAT
+
+
+def _read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    metadata = read_metadata(path)
+    try:
         return load_file(str(path)), metadata
     except (SafetensorError, OSError, ValueError) as error:
         raise CheckpointError(f"weights file {path} is not a readable safetensors file ({error})") from None

@@ -20,7 +20,7 @@ from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 from tqdm import tqdm
 
 from tpmri_core.errors import UserError
-from tpmri_core.models.checkpoint import load_checkpoint, load_pretrained, save_checkpoint
+from tpmri_core.models.checkpoint import is_tpmri_checkpoint, load_checkpoint, load_pretrained, save_checkpoint
 from tpmri_core.models.tpmri import TPMRI
 from tpmri_core.models.variants import build_model
 from tpmri_core.tracking.tracker import resolve_device
@@ -143,7 +143,7 @@ def _build_model(config: TrainConfig) -> TPMRI:
         raise UserError(f"cannot build variant {config.variant!r}: {error}") from None
     if config.pretrained:
         path = Path(config.pretrained)
-        if path.suffix == ".safetensors" and "tpmri" in path.read_bytes()[:4096].decode("latin-1"):
+        if is_tpmri_checkpoint(path):
             model.load_state_dict(load_checkpoint(path).model.state_dict())
         else:
             print(load_pretrained(model, path).summary())
