@@ -10,6 +10,8 @@ import torch
 
 from tpmri_core.models.head import HeadMaps
 from tpmri_core.models.checkpoint import load_checkpoint
+from tpmri_core.tracking.preprocess import rgb_to_tensor, tir_to_tensor
+from tpmri_core.training.batching import collate_clips, rgb_network_input, tir_network_input
 from tpmri_core.training.clips import JitterConfig, LabelledFrame, RawClip, crop_clip
 from tpmri_core.training.losses import alpha_supervision_loss, focal_loss, tracking_loss
 from tpmri_core.training.targets import center_cells, gaussian_center_map
@@ -73,6 +75,21 @@ def test_crop_clip_targets_point_at_the_true_box():
         ys, xs = np.nonzero(mask)
         assert abs(xs.mean() + 0.5 - cx) < 1.5 and abs(ys.mean() + 0.5 - cy) < 1.5
         assert abs((xs.max() - xs.min() + 1) - w) < 2.5
+
+
+def test_batches_stay_uint8_and_normalise_on_the_device_exactly_as_the_tracker_does():
+    rng = np.random.default_rng(4)
+    frames = [LabelledFrame(rng.integers(0, 256, (120, 160, 3), dtype=np.uint8), rng.integers(0, 256, (120, 160), dtype=np.uint8),
+                            (60.0, 40.0, 20.0, 30.0)) for _ in range(3)]
+    clips = [crop_clip(RawClip(frames[0], frames[0], tuple(frames[1:])), 32, 64, JitterConfig(), rng) for _ in range(2)]
+    batch = collate_clips(clips)
+    assert batch.search_rgb.dtype == torch.uint8 and batch.search_rgb.shape == (2, 2, 64, 64, 3)
+    assert batch.search_tir.shape == (2, 2, 64, 64) and batch.targets_cxcywh.shape == (2, 2, 4)
+    for t in range(2):
+        for b in range(2):
+            np.testing.assert_array_equal(batch.search_rgb[t, b].numpy(), clips[b].search_rgb[t])
+    torch.testing.assert_close(rgb_network_input(batch.search_rgb[1])[0], rgb_to_tensor(clips[0].search_rgb[1])[0])
+    torch.testing.assert_close(tir_network_input(batch.template_tir)[1], tir_to_tensor(clips[1].template_tir)[0])
 
 
 def test_smoke_training_runs_writes_loadable_weights_and_resumes(tmp_path):

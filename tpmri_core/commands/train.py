@@ -40,6 +40,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--set", action="append", default=[], metavar="ARG=VALUE", help="override a model constructor argument (JSON value)")
     parser.add_argument("--device", default=defaults.device)
     parser.add_argument("--workers", type=int, default=defaults.workers, help="clip-making worker processes")
+    parser.add_argument("--synth-refresh-every", type=int, default=defaults.synth_refresh_every,
+                        help="synthetic clips drawn between two new generated sequences (per worker)")
     parser.add_argument("--checkpoint-every", type=float, default=defaults.checkpoint_every_s, help="seconds")
     parser.add_argument("--val-every", type=int, default=defaults.val_every, help="steps (0: never)")
     parser.add_argument("--seed", type=int, default=defaults.seed)
@@ -69,7 +71,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         backbone_lr_scale=args.backbone_lr_scale, weight_decay=args.weight_decay, warmup_steps=args.warmup_steps,
         clip_grad=args.clip_grad, freeze=args.freeze, pretrained=args.pretrained, alpha_weight=args.alpha_weight,
         device=args.device, workers=args.workers, checkpoint_every_s=args.checkpoint_every, val_every=args.val_every,
-        seed=args.seed,
+        seed=args.seed, synth_refresh_every=args.synth_refresh_every,
     )
     if args.smoke:
         values.update(SMOKE, device="cpu", workers=0)

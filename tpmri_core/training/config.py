@@ -32,6 +32,8 @@ class TrainConfig:
         seed: seeds the model's initialisation, the sampling and the synthetic scenes.
         synth_width / synth_height: size of generated frames.
         synth_pool / synth_frames: generated sequences held in memory at once, and their length.
+        synth_refresh_every: clips drawn between two replacements of a pooled sequence (generating frames
+            costs more than cropping them: raise it when clip making limits the GPU).
     """
 
     variant: str = "tpmri-tiny"
@@ -62,6 +64,7 @@ class TrainConfig:
     synth_height: int = 360
     synth_pool: int = 12
     synth_frames: int = 80
+    synth_refresh_every: int = 24
 
     def __post_init__(self) -> None:
         if self.clip_length < 2:

@@ -74,5 +74,7 @@ def alpha_supervision_loss(alpha: torch.Tensor, rgb_broken: torch.Tensor, tir_br
     if not bool(labelled.any()):
         return alpha.sum() * 0.0
     target = only_tir_broken.float()[:, None].expand_as(alpha)
-    loss = torch.nn.functional.binary_cross_entropy(alpha.float().clamp(1e-4, 1 - 1e-4), target, reduction="none")
+    # Written out rather than F.binary_cross_entropy, which refuses to run under CUDA autocast.
+    probability = alpha.float().clamp(1e-4, 1 - 1e-4)
+    loss = -(target * probability.log() + (1 - target) * (1 - probability).log())
     return loss[labelled].mean()

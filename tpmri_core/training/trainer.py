@@ -25,7 +25,7 @@ from tpmri_core.models.tpmri import TPMRI
 from tpmri_core.models.variants import build_model
 from tpmri_core.tracking.tracker import resolve_device
 from tpmri_core.training.augment import AugmentConfig, augment_clip
-from tpmri_core.training.batching import ClipBatch, collate_clips
+from tpmri_core.training.batching import ClipBatch, collate_clips, rgb_network_input, tir_network_input
 from tpmri_core.training.clips import JitterConfig, crop_clip
 from tpmri_core.training.config import TrainConfig
 from tpmri_core.training.losses import alpha_supervision_loss, tracking_loss
@@ -67,7 +67,8 @@ def parse_data_spec(spec: str, seed: int, config: TrainConfig) -> tuple[ClipSour
     if name == "synth":
         synth_seed = int(argument) if argument else seed
         source = SyntheticClipSource(
-            synth_seed, config.synth_pool, config.synth_frames, width=config.synth_width, height=config.synth_height
+            synth_seed, config.synth_pool, config.synth_frames, config.synth_refresh_every,
+            width=config.synth_width, height=config.synth_height,
         )
         return source, weight
     split = "train" if name == "lasher" else None
@@ -111,17 +112,23 @@ class ClipUnroller(nn.Module):
         self.alpha_weight = alpha_weight
 
     def forward(self, batch: ClipBatch) -> tuple[torch.Tensor, torch.Tensor]:
-        template = self.model.embed_template(batch.template_rgb, batch.template_tir)
+        template = self.model.embed_template(rgb_network_input(batch.template_rgb), tir_network_input(batch.template_tir))
         state = None
         totals, stats = [], []
         for t in range(batch.search_rgb.shape[0]):
-            output = self.model.forward_with_template(template, batch.search_rgb[t], batch.search_tir[t], state)
+            search_rgb, search_tir = rgb_network_input(batch.search_rgb[t]), tir_network_input(batch.search_tir[t])
+            output = self.model.forward_with_template(template, search_rgb, search_tir, state)
             state = output.state
             terms = tracking_loss(output.maps, batch.targets_cxcywh[t])
             alpha_loss = alpha_supervision_loss(output.alpha, batch.rgb_broken[t], batch.tir_broken[t])
             totals.append(terms.total + self.alpha_weight * alpha_loss)
             stats.append(torch.stack([terms.focal, terms.giou, terms.l1, alpha_loss]).detach().float())
         return torch.stack(totals).mean(), torch.stack(stats).mean(dim=0)
+
+
+def _single_threaded_worker(worker_id: int) -> None:
+    """Clip workers are already one per core; torch threads inside them would only compete."""
+    torch.set_num_threads(1)
 
 
 def _learning_rate_factor(step: int, config: TrainConfig) -> float:
@@ -225,6 +232,8 @@ def train(config: TrainConfig, resume: bool = False, show_progress: bool = True)
         num_workers=config.workers,
         persistent_workers=config.workers > 0,
         prefetch_factor=4 if config.workers > 0 else None,
+        pin_memory=device.type == "cuda",
+        worker_init_fn=_single_threaded_worker,
     )
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else torch.autocast("cpu", enabled=False)
     log = _CsvLog(out_dir / "log.csv", ["step", "loss", "focal", "giou", "l1", "alpha_loss", "lr", "clips_per_s", "elapsed_s"]) if rank == 0 else None
