@@ -129,3 +129,25 @@ def test_torchrun_two_processes_train_with_ddp(tmp_path):
     rows = list(csv.DictReader((out / "log.csv").open()))
     assert [int(r["step"]) for r in rows] == [1, 2, 3]
     assert load_checkpoint(out / "model.safetensors").metadata["trained_steps"] == "3"
+
+
+def test_a_sensor_failure_starts_mid_clip_and_marks_only_that_modality_broken():
+    from tpmri_core.training.augment import AugmentConfig, augment_clip
+
+    rng = np.random.default_rng(0)
+    frames = [LabelledFrame(np.full((120, 160, 3), 120, np.uint8), np.full((120, 160), 120, np.uint8), (60.0, 40.0, 20.0, 30.0))
+              for _ in range(5)]
+    clip = crop_clip(RawClip(frames[0], frames[0], tuple(frames[1:])), 32, 64, JitterConfig(), rng)
+    config = AugmentConfig(flip_probability=0, brightness_range=(1, 1), contrast_range=(1, 1), colour_gain_sigma=0,
+                           grey_rgb_probability=0, failure_probability=0.5)
+    seen = set()
+    for _ in range(200):
+        out = augment_clip(clip, rng, config)
+        assert not (out.rgb_broken & out.tir_broken).any()
+        for broken, images in ((out.rgb_broken, out.search_rgb), (out.tir_broken, out.search_tir)):
+            if broken.any():
+                onset = int(np.argmax(broken))
+                assert broken[onset:].all() and not broken[:onset].any()
+                assert np.all(images[:onset] == 120) and np.all(np.abs(images[onset:].astype(int) - 120).mean(axis=tuple(range(1, images.ndim))) > 40)
+                seen.add((images is out.search_rgb, onset))
+    assert {onset for _, onset in seen} == {0, 1, 2, 3} and {is_rgb for is_rgb, _ in seen} == {True, False}

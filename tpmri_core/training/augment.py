@@ -1,5 +1,6 @@
 """Clip-level augmentation: the same flip for every frame, independent photometric changes per modality,
-and whole-modality blackout so that the network (and TMR) must cope with one dead sensor."""
+and a sensor failure (black, or for RGB washed out) starting at a random frame of the clip, so that the
+network must find the target in the other modality and TMR sees the moment a sensor goes bad."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ class AugmentConfig:
     contrast_range: tuple[float, float] = (0.7, 1.3)
     colour_gain_sigma: float = 0.08
     grey_rgb_probability: float = 0.05
-    blackout_probability: float = 0.05
+    failure_probability: float = 0.15  # per clip, for each modality (never both)
 
 
 def _photometric(images: np.ndarray, rng: np.random.Generator, config: AugmentConfig, colour: bool) -> np.ndarray:
@@ -33,7 +34,11 @@ def _photometric(images: np.ndarray, rng: np.random.Generator, config: AugmentCo
     return np.clip(images, 0, 255).astype(np.uint8)
 
 
-def _blackout(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _failed(images: np.ndarray, rng: np.random.Generator, can_wash_out: bool) -> np.ndarray:
+    """A dead sensor's frames: near black with noise, or (RGB) nearly saturated with faint structure left."""
+    if can_wash_out and rng.random() < 0.5:
+        residue = rng.uniform(0.0, 0.2)
+        return np.clip(255 - (255 - images.astype(np.float32)) * residue, 0, 255).astype(np.uint8)
     level = rng.uniform(0, 40)
     noise = rng.normal(0, rng.uniform(1, 8), size=images.shape)
     return np.clip(level + noise, 0, 255).astype(np.uint8)
@@ -50,13 +55,16 @@ def augment_clip(clip: CroppedClip, rng: np.random.Generator, config: AugmentCon
         targets[:, 0] = 1.0 - targets[:, 0]
     search_rgb = _photometric(search_rgb, rng, config, colour=True)
     search_tir = _photometric(search_tir, rng, config, colour=False)
-    blackout = rng.random()
-    if blackout < config.blackout_probability:
-        search_rgb = _blackout(search_rgb, rng)
-        rgb_broken[:] = True
-    elif blackout < 2 * config.blackout_probability:
-        search_tir = _blackout(search_tir, rng)
-        tir_broken[:] = True
+    failure = rng.random()
+    onset = int(rng.integers(0, search_rgb.shape[0]))
+    if failure < config.failure_probability:
+        search_rgb = search_rgb.copy()
+        search_rgb[onset:] = _failed(search_rgb[onset:], rng, can_wash_out=True)
+        rgb_broken[onset:] = True
+    elif failure < 2 * config.failure_probability:
+        search_tir = search_tir.copy()
+        search_tir[onset:] = _failed(search_tir[onset:], rng, can_wash_out=False)
+        tir_broken[onset:] = True
     return replace(
         clip,
         template_rgb=np.ascontiguousarray(template_rgb),

@@ -127,8 +127,11 @@ class ClipUnroller(nn.Module):
 
 
 def _single_threaded_worker(worker_id: int) -> None:
-    """Clip workers are already one per core; torch threads inside them would only compete."""
+    """Clip workers are already one per core; torch or OpenCV threads inside them would only compete."""
+    import cv2
+
     torch.set_num_threads(1)
+    cv2.setNumThreads(1)
 
 
 def _learning_rate_factor(step: int, config: TrainConfig) -> float:
