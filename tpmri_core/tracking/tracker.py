@@ -18,7 +18,6 @@ from tpmri_core.frames import RGBTFrame
 from tpmri_core.models.head import decode_peak
 from tpmri_core.models.tpi import TemporalState
 from tpmri_core.models.tpmri import TPMRI, TemplateTokens
-from tpmri_core.tracking.box_update import BoxUpdatePolicy
 from tpmri_core.tracking.crops import CropTransform, clamp_box_xywh, crop_image, crop_transform
 from tpmri_core.tracking.preprocess import rgb_to_tensor, tir_to_tensor
 from tpmri_core.tracking.result import StepTimings, TrackResult
@@ -62,7 +61,6 @@ class Tracker:
             'fp32', 'bf16' or 'fp16'.
         compile_model: run the model through torch.compile ('reduce-overhead' uses CUDA graphs on a GPU).
         hann_window: weight the score map with a Hann window (favours small motion, as OSTrack does).
-        box_update: how each prediction replaces the previous box (size damping, occlusion hold).
     """
 
     def __init__(
@@ -72,7 +70,6 @@ class Tracker:
         precision: str = "auto",
         compile_model: bool = False,
         hann_window: bool = True,
-        box_update: BoxUpdatePolicy | None = None,
     ) -> None:
         self.device = resolve_device(device)
         self.model = model.to(self.device).eval()
@@ -82,7 +79,6 @@ class Tracker:
         map_h, map_w = model.layout.search_hw
         window = torch.outer(torch.hann_window(map_h + 2, periodic=False)[1:-1], torch.hann_window(map_w + 2, periodic=False)[1:-1])
         self.window = window.to(self.device) if hann_window else None
-        self.box_update = box_update if box_update is not None else BoxUpdatePolicy()
         self._template: TemplateTokens | None = None
         self._box_xywh: np.ndarray | None = None
         self._state: TemporalState | None = None
@@ -152,8 +148,7 @@ class Tracker:
         if not lost:
             center = transform.crop_to_image_xy(box_fraction[:2] * transform.output_size)
             size = box_fraction[2:4] * transform.side_px
-            predicted = np.concatenate([center - size / 2, size])
-            box = self.box_update.apply(self._box_xywh, predicted, peak)
+            box = np.concatenate([center - size / 2, size])
             self._box_xywh = clamp_box_xywh(box, frame.size_wh, MIN_BOX_PX)
             self._state = output.state.detach()
         decoded = time.perf_counter()
