@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from tpmri_live.capture.capture_thread import CaptureStatus
@@ -70,6 +71,23 @@ def _reserve_width(label: QLabel, widest_text: str) -> None:
     label.setText(text)
 
 
+class ElidedLabel(QLabel):
+    """Plain text that gives up its middle ('tpmri-tiny (tpmri…tensors) on cpu') when the row runs out of
+    room, instead of being cut off at the edge; the whole text stays in the tooltip."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.full_text = text
+        self.setToolTip(text)
+        self.setMinimumWidth(0)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self.setText(self.fontMetrics().elidedText(self.full_text, Qt.TextElideMode.ElideMiddle, max(0, self.width() - 2)))
+
+
 def _separator() -> QFrame:
     line = QFrame()
     line.setFrameShape(QFrame.Shape.VLine)
@@ -95,11 +113,8 @@ class StatusStrip(QWidget):
             "Dropped: pairs never formed (the cameras' frames too far apart in time).\n"
             "Skipped: pairs replaced by a newer one before inference took them (newest pair wins)."
         )
-        self.model_label = _label(f"<b>Model</b> {model_text}")
-        self.model_label.setToolTip(model_text)
-        self.model_label.setMinimumWidth(0)
-        self.model_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.model_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.model_label = ElidedLabel(model_text)
+        self.model_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         _reserve_width(self.rgb_label, "<b>RGB</b> ● reconnecting")
         _reserve_width(self.tir_label, "<b>TIR</b> ● reconnecting")
         _reserve_width(self.rgb_label, "<b>RGB</b> ● playing 888.8 fps")
@@ -114,6 +129,7 @@ class StatusStrip(QWidget):
                 layout.addWidget(_separator())
             layout.addWidget(widget)
         layout.addWidget(_separator())
+        layout.addWidget(_label("<b>Model</b>"))
         layout.addWidget(self.model_label, stretch=1)
 
     def show_feed(self, feed: FeedStatus, replay: bool = False, paused: bool = False) -> None:
