@@ -151,3 +151,18 @@ def test_a_sensor_failure_starts_mid_clip_and_marks_only_that_modality_broken():
                 assert np.all(images[:onset] == 120) and np.all(np.abs(images[onset:].astype(int) - 120).mean(axis=tuple(range(1, images.ndim))) > 40)
                 seen.add((images is out.search_rgb, onset))
     assert {onset for _, onset in seen} == {0, 1, 2, 3} and {is_rgb for is_rgb, _ in seen} == {True, False}
+
+
+def test_precision_bf16_autocasts_on_cpu_only_when_asked(tmp_path):
+    from tpmri_core.training.trainer import _autocast
+
+    layer, x = torch.nn.Linear(4, 4), torch.randn(2, 4)
+    with _autocast(torch.device("cpu"), "auto"):
+        assert layer(x).dtype == torch.float32
+    with _autocast(torch.device("cpu"), "bf16"):
+        assert layer(x).dtype == torch.bfloat16
+    out = tmp_path / "run"
+    assert main(["train", "--smoke", "--precision", "bf16", "--out", str(out)]) == 0
+    rows = list(csv.DictReader((out / "log.csv").open()))
+    assert len(rows) == 3 and all(np.isfinite(float(r["loss"])) for r in rows)
+    assert load_checkpoint(out / "model.safetensors").model.blocks[0].attn.qkv.weight.dtype == torch.float32

@@ -39,6 +39,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--alpha-weight", type=float, default=defaults.alpha_weight, help="modality-reliability loss weight")
     parser.add_argument("--set", action="append", default=[], metavar="ARG=VALUE", help="override a model constructor argument (JSON value)")
     parser.add_argument("--device", default=defaults.device)
+    parser.add_argument("--precision", choices=["auto", "bf16", "fp32"], default=defaults.precision,
+                        help="auto: bf16 autocast on CUDA, fp32 on CPU; bf16 also speeds up CPUs with AVX512-BF16/AMX")
     parser.add_argument("--workers", type=int, default=defaults.workers, help="clip-making worker processes")
     parser.add_argument("--synth-refresh-every", type=int, default=defaults.synth_refresh_every,
                         help="synthetic clips drawn between two new generated sequences (per worker)")
@@ -70,7 +72,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         out_dir=args.out, steps=args.steps or TrainConfig.steps, batch_size=args.batch_size, clip_length=args.clip_length, lr=args.lr,
         backbone_lr_scale=args.backbone_lr_scale, weight_decay=args.weight_decay, warmup_steps=args.warmup_steps,
         clip_grad=args.clip_grad, freeze=args.freeze, pretrained=args.pretrained, alpha_weight=args.alpha_weight,
-        device=args.device, workers=args.workers, checkpoint_every_s=args.checkpoint_every, val_every=args.val_every,
+        device=args.device, precision=args.precision, workers=args.workers, checkpoint_every_s=args.checkpoint_every, val_every=args.val_every,
         seed=args.seed, synth_refresh_every=args.synth_refresh_every,
     )
     if args.smoke:

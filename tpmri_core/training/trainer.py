@@ -142,6 +142,12 @@ def _learning_rate_factor(step: int, config: TrainConfig) -> float:
     return config.min_lr_ratio + (1 - config.min_lr_ratio) * cosine
 
 
+def _autocast(device: torch.device, precision: str) -> torch.autocast:
+    """bf16 autocast where asked for, and by default on CUDA; weights and optimiser state stay fp32."""
+    use_bf16 = precision == "bf16" or (precision == "auto" and device.type == "cuda")
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16)
+
+
 def _is_backbone(name: str) -> bool:
     return name.startswith(("blocks.", "norm.", "rgb_stem.", "pos_template", "pos_search"))
 
@@ -238,7 +244,7 @@ def train(config: TrainConfig, resume: bool = False, show_progress: bool = True)
         pin_memory=device.type == "cuda",
         worker_init_fn=_single_threaded_worker,
     )
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else torch.autocast("cpu", enabled=False)
+    autocast = _autocast(device, config.precision)
     log = _CsvLog(out_dir / "log.csv", ["step", "loss", "focal", "giou", "l1", "alpha_loss", "lr", "clips_per_s", "elapsed_s"]) if rank == 0 else None
     val_log = _CsvLog(out_dir / "val.csv", ["step", "sr", "pr", "elapsed_s"]) if rank == 0 else None
 
