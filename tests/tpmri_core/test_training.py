@@ -59,6 +59,18 @@ def test_alpha_supervision_pushes_away_from_the_broken_modality():
     assert alpha_supervision_loss(alpha, torch.zeros(3, dtype=torch.bool), torch.zeros(3, dtype=torch.bool)) == 0
 
 
+def test_alpha_supervision_weighs_rgb_and_thermal_failures_equally():
+    """Two RGB failures and one thermal failure: a constant alpha leaning thermal must not score as well
+    as one that reads the frames, and the best constant is no preference at all."""
+    rgb_broken = torch.tensor([True, True, False])
+    tir_broken = torch.tensor([False, False, True])
+    constant = lambda value: torch.full((3, 2), value)  # noqa: E731
+    reading = torch.tensor([[0.2, 0.2], [0.2, 0.2], [0.8, 0.8]])
+    leaning_thermal = alpha_supervision_loss(constant(0.25), rgb_broken, tir_broken)
+    neutral = alpha_supervision_loss(constant(0.5), rgb_broken, tir_broken)
+    assert alpha_supervision_loss(reading, rgb_broken, tir_broken) < neutral < leaning_thermal
+
+
 def test_crop_clip_targets_point_at_the_true_box():
     rng = np.random.default_rng(0)
     frames = []

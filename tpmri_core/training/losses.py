@@ -65,16 +65,22 @@ def alpha_supervision_loss(alpha: torch.Tensor, rgb_broken: torch.Tensor, tir_br
     """Optional push of TMR's alpha (B, L) away from a modality an event disabled: towards 0 (thermal)
     when RGB is broken, towards 1 when thermal is broken; frames with neither contribute nothing.
 
+    The two kinds are averaged separately and then together: synthetic data breaks RGB (darkness,
+    overexposure) about twice as often as thermal (crossover), and an unbalanced mean is nearly as well
+    served by a constant alpha leaning thermal as by one that reads the frames.
+
     The paper trains alpha from the tracking loss alone; synthetic data knows which sensor failed, and
     this uses that knowledge (off unless the run asks for it).
     """
     only_rgb_broken = rgb_broken & ~tir_broken
     only_tir_broken = tir_broken & ~rgb_broken
-    labelled = only_rgb_broken | only_tir_broken
-    if not bool(labelled.any()):
-        return alpha.sum() * 0.0
-    target = only_tir_broken.float()[:, None].expand_as(alpha)
     # Written out rather than F.binary_cross_entropy, which refuses to run under CUDA autocast.
     probability = alpha.float().clamp(1e-4, 1 - 1e-4)
-    loss = -(target * probability.log() + (1 - target) * (1 - probability).log())
-    return loss[labelled].mean()
+    per_kind = [
+        -(1 - probability[only_rgb_broken]).log().mean() if bool(only_rgb_broken.any()) else None,
+        -probability[only_tir_broken].log().mean() if bool(only_tir_broken.any()) else None,
+    ]
+    present = [loss for loss in per_kind if loss is not None]
+    if not present:
+        return alpha.sum() * 0.0
+    return torch.stack(present).mean()
