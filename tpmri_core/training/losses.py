@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -62,25 +63,38 @@ def tracking_loss(maps: HeadMaps, target_cxcywh: torch.Tensor) -> LossTerms:
 
 
 def alpha_supervision_loss(alpha: torch.Tensor, rgb_broken: torch.Tensor, tir_broken: torch.Tensor) -> torch.Tensor:
-    """Optional push of TMR's alpha (B, L) away from a modality an event disabled: towards 0 (thermal)
-    when RGB is broken, towards 1 when thermal is broken; frames with neither contribute nothing.
+    """Optional pull of TMR's alpha (B, L) towards what the generator knows: 0 (thermal) when an event
+    broke RGB, 1 when it broke thermal, 0.5 (no preference) when both are usable.
 
-    The two kinds are averaged separately and then together: synthetic data breaks RGB (darkness,
-    overexposure) about twice as often as thermal (crossover), and an unbalanced mean is nearly as well
-    served by a constant alpha leaning thermal as by one that reads the frames.
+    Each kind of frame is averaged separately and the three averages are averaged: synthetic data breaks
+    RGB about twice as often as thermal, and without the middle target and the balance a constant alpha
+    leaning thermal serves the loss almost as well as one that reads the frames (the preference then never
+    moves). The loss is a KL divergence, zero when alpha matches its target.
 
     The paper trains alpha from the tracking loss alone; synthetic data knows which sensor failed, and
     this uses that knowledge (off unless the run asks for it).
     """
+    both_usable = ~rgb_broken & ~tir_broken
     only_rgb_broken = rgb_broken & ~tir_broken
     only_tir_broken = tir_broken & ~rgb_broken
     # Written out rather than F.binary_cross_entropy, which refuses to run under CUDA autocast.
     probability = alpha.float().clamp(1e-4, 1 - 1e-4)
-    per_kind = [
-        -(1 - probability[only_rgb_broken]).log().mean() if bool(only_rgb_broken.any()) else None,
-        -probability[only_tir_broken].log().mean() if bool(only_tir_broken.any()) else None,
-    ]
-    present = [loss for loss in per_kind if loss is not None]
-    if not present:
+    per_kind = []
+    for frames, target in ((only_rgb_broken, 0.0), (only_tir_broken, 1.0), (both_usable, 0.5)):
+        if bool(frames.any()):
+            chosen = probability[frames]
+            divergence = _bernoulli_kl(target, chosen)
+            per_kind.append(divergence.mean())
+    if not per_kind:
         return alpha.sum() * 0.0
-    return torch.stack(present).mean()
+    return torch.stack(per_kind).mean()
+
+
+def _bernoulli_kl(target: float, probability: torch.Tensor) -> torch.Tensor:
+    """KL(Bernoulli(target) || Bernoulli(probability)), with 0 log 0 = 0."""
+    divergence = torch.zeros_like(probability)
+    if target > 0:
+        divergence = divergence + target * (math.log(target) - probability.log())
+    if target < 1:
+        divergence = divergence + (1 - target) * (math.log(1 - target) - (1 - probability).log())
+    return divergence
