@@ -82,9 +82,7 @@ def alpha_supervision_loss(alpha: torch.Tensor, rgb_broken: torch.Tensor, tir_br
     per_kind = []
     for frames, target in ((only_rgb_broken, 0.0), (only_tir_broken, 1.0), (both_usable, 0.5)):
         if bool(frames.any()):
-            chosen = probability[frames]
-            divergence = _bernoulli_kl(target, chosen)
-            per_kind.append(divergence.mean())
+            per_kind.append(_bernoulli_kl(target, probability[frames]).mean())
     if not per_kind:
         return alpha.sum() * 0.0
     return torch.stack(per_kind).mean()
