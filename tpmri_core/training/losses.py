@@ -79,13 +79,13 @@ def alpha_supervision_loss(alpha: torch.Tensor, rgb_broken: torch.Tensor, tir_br
     only_tir_broken = tir_broken & ~rgb_broken
     # Written out rather than F.binary_cross_entropy, which refuses to run under CUDA autocast.
     probability = alpha.float().clamp(1e-4, 1 - 1e-4)
-    per_kind = []
-    for frames, target in ((only_rgb_broken, 0.0), (only_tir_broken, 1.0), (both_usable, 0.5)):
-        if bool(frames.any()):
-            per_kind.append(_bernoulli_kl(target, probability[frames]).mean())
-    if not per_kind:
-        return alpha.sum() * 0.0
-    return torch.stack(per_kind).mean()
+    # Masked sums rather than `if frames.any()`: no host-device sync per frame in the training loop.
+    kinds = torch.stack([only_rgb_broken, only_tir_broken, both_usable]).float()[:, :, None]  # (3, B, 1)
+    divergence = torch.stack([_bernoulli_kl(target, probability) for target in (0.0, 1.0, 0.5)])  # (3, B, L)
+    counts = kinds.expand_as(divergence).sum(dim=(1, 2))
+    per_kind = (divergence * kinds).sum(dim=(1, 2)) / counts.clamp(min=1)
+    present = (counts > 0).float()
+    return (per_kind * present).sum() / present.sum().clamp(min=1)
 
 
 def _bernoulli_kl(target: float, probability: torch.Tensor) -> torch.Tensor:
