@@ -121,12 +121,28 @@ def test_smoke_training_runs_writes_loadable_weights_and_resumes(tmp_path):
     assert [int(r["step"]) for r in rows] == [1, 2, 3, 4, 5]
 
 
+def test_weight_average_is_what_gets_exported_and_it_survives_resuming(tmp_path):
+    out = tmp_path / "run"
+    assert main(["train", "--smoke", "--weight-average-decay", "0.5", "--out", str(out)]) == 0
+    saved = torch.load(out / "last.pt", weights_only=False)
+    average = saved["weight_average"]
+    assert int(average["n_averaged"]) == 3
+    exported = load_checkpoint(out / "model.safetensors").model.state_dict()
+    for name, value in exported.items():
+        torch.testing.assert_close(value, average[f"module.{name}"])
+    trained = [n for n, v in saved["model"].items() if v.is_floating_point() and not torch.equal(v, exported[n])]
+    assert trained, "the exported weights should be the average, not the last step's weights"
+    assert main(["train", "--smoke", "--steps", "5", "--weight-average-decay", "0.5", "--out", str(out), "--resume"]) == 0
+    assert int(torch.load(out / "last.pt", weights_only=False)["weight_average"]["n_averaged"]) == 5
+
+
 def test_bad_training_arguments_exit_2_with_one_line(capsys, tmp_path):
     assert main(["train", "--smoke", "--clip-length", "1", "--out", str(tmp_path)]) == 2
     assert main(["train", "--smoke", "--data", "lasher", "--out", str(tmp_path)]) == 2
     assert main(["train", "--smoke", "--pretrained", str(tmp_path / "none.pth"), "--out", str(tmp_path)]) == 2
+    assert main(["train", "--smoke", "--weight-average-decay", "1.5", "--out", str(tmp_path)]) == 2
     errors = capsys.readouterr().err.strip().splitlines()
-    assert len(errors) == 3 and all(line.startswith("tpmri train: error:") for line in errors)
+    assert len(errors) == 4 and all(line.startswith("tpmri train: error:") for line in errors)
 
 
 def test_torchrun_two_processes_train_with_ddp(tmp_path):

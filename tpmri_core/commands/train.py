@@ -34,6 +34,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
     parser.add_argument("--warmup-steps", type=int, default=defaults.warmup_steps)
     parser.add_argument("--clip-grad", type=float, default=defaults.clip_grad)
+    parser.add_argument("--weight-average-decay", type=float, default=defaults.weight_average_decay,
+                        help="export an exponential moving average of the weights with this decay (0: off; e.g. 0.998)")
     parser.add_argument("--freeze", choices=["none", "backbone"], default=defaults.freeze)
     parser.add_argument("--pretrained", help="local timm/MAE/OSTrack/ViPT or TPMRI weights to start from")
     parser.add_argument("--alpha-weight", type=float, default=defaults.alpha_weight, help="modality-reliability loss weight")
@@ -71,7 +73,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         variant=check_variant(args.variant), model_overrides=_overrides(args.set), data=args.data or ["synth"],
         out_dir=args.out, steps=args.steps or TrainConfig.steps, batch_size=args.batch_size, clip_length=args.clip_length, lr=args.lr,
         backbone_lr_scale=args.backbone_lr_scale, weight_decay=args.weight_decay, warmup_steps=args.warmup_steps,
-        clip_grad=args.clip_grad, freeze=args.freeze, pretrained=args.pretrained, alpha_weight=args.alpha_weight,
+        clip_grad=args.clip_grad, weight_average_decay=args.weight_average_decay, freeze=args.freeze, pretrained=args.pretrained, alpha_weight=args.alpha_weight,
         device=args.device, precision=args.precision, workers=args.workers, checkpoint_every_s=args.checkpoint_every, val_every=args.val_every,
         seed=args.seed, synth_refresh_every=args.synth_refresh_every,
     )

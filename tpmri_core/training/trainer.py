@@ -1,5 +1,6 @@
 """The training loop: clips unrolled through TMR, the paper's loss, AdamW with warm-up and cosine decay,
-gradient clipping, bf16 autocast on CUDA, DDP under torchrun, resumable checkpoints and CSV logs."""
+gradient clipping, bf16 autocast on CUDA, DDP under torchrun, an optional moving average of the weights,
+resumable checkpoints and CSV logs."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 from tqdm import tqdm
 
@@ -170,6 +172,13 @@ def _build_model(config: TrainConfig) -> TPMRI:
     return model
 
 
+def _weight_average(model: TPMRI, decay: float) -> AveragedModel | None:
+    """A moving average of the weights (and buffers) for export; its first update copies the model."""
+    if decay == 0.0:
+        return None
+    return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+
+
 def _optimizer(model: TPMRI, config: TrainConfig) -> torch.optim.Optimizer:
     backbone = [p for n, p in model.named_parameters() if p.requires_grad and _is_backbone(n)]
     rest = [p for n, p in model.named_parameters() if p.requires_grad and not _is_backbone(n)]
@@ -217,6 +226,7 @@ def train(config: TrainConfig, resume: bool = False, show_progress: bool = True)
     model = _build_model(config).to(device)
     optimizer = _optimizer(model, config)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: _learning_rate_factor(step, config))
+    averaged = _weight_average(model, config.weight_average_decay)
     start_step = 0
     resume_path = out_dir / RESUME_FILE
     if resume and resume_path.exists():
@@ -224,6 +234,8 @@ def train(config: TrainConfig, resume: bool = False, show_progress: bool = True)
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         scheduler.load_state_dict(saved["scheduler"])
+        if averaged is not None and "weight_average" in saved:
+            averaged.load_state_dict(saved["weight_average"])
         start_step = int(saved["step"])
         if rank == 0:
             print(f"resuming {out_dir} at step {start_step}")
@@ -248,6 +260,7 @@ def train(config: TrainConfig, resume: bool = False, show_progress: bool = True)
     log = _CsvLog(out_dir / "log.csv", ["step", "loss", "focal", "giou", "l1", "alpha_loss", "lr", "clips_per_s", "elapsed_s"]) if rank == 0 else None
     val_log = _CsvLog(out_dir / "val.csv", ["step", "sr", "pr", "elapsed_s"]) if rank == 0 else None
 
+    exported: TPMRI = model if averaged is None else averaged.module
     started = last_checkpoint = last_log = time.time()
     progress = tqdm(total=config.steps, initial=start_step, disable=rank != 0 or not show_progress, mininterval=5, dynamic_ncols=True)
     running = torch.zeros(5)
@@ -263,6 +276,8 @@ def train(config: TrainConfig, resume: bool = False, show_progress: bool = True)
         torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip_grad)
         optimizer.step()
         scheduler.step()
+        if averaged is not None:
+            averaged.update_parameters(model)
         running += torch.cat([loss.detach().float().cpu().view(1), stats.cpu()])
         progress.update(1)
         done = step + 1
@@ -277,12 +292,12 @@ def train(config: TrainConfig, resume: bool = False, show_progress: bool = True)
             progress.set_postfix(loss=f"{mean[0]:.3f}")
             last_log = now
         if val_log is not None and config.val_every and done % config.val_every == 0:
-            score = quick_validation(model, config.val_sequences, config.val_frames, device)
+            score = quick_validation(exported, config.val_sequences, config.val_frames, device)
             val_log.write(dict(step=done, sr=round(score.sr, 2), pr=round(score.pr, 2), elapsed_s=round(time.time() - started, 1)))
             model.train()
         if rank == 0 and (time.time() - last_checkpoint > config.checkpoint_every_s or done == config.steps):
-            _save_resumable(resume_path, model, optimizer, scheduler, done)
-            save_checkpoint(model, out_dir / EXPORT_FILE, config.variant, _export_metadata(config, done))
+            _save_resumable(resume_path, model, optimizer, scheduler, done, averaged)
+            save_checkpoint(exported, out_dir / EXPORT_FILE, config.variant, _export_metadata(config, done))
             last_checkpoint = time.time()
     progress.close()
     if world > 1:
@@ -290,9 +305,14 @@ def train(config: TrainConfig, resume: bool = False, show_progress: bool = True)
     return out_dir / EXPORT_FILE
 
 
-def _save_resumable(path: Path, model: TPMRI, optimizer: torch.optim.Optimizer, scheduler: object, step: int) -> None:
+def _save_resumable(
+    path: Path, model: TPMRI, optimizer: torch.optim.Optimizer, scheduler: object, step: int, averaged: AveragedModel | None
+) -> None:
     partial = path.with_suffix(".tmp")
-    torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "step": step}, partial)
+    state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "step": step}
+    if averaged is not None:
+        state["weight_average"] = averaged.state_dict()
+    torch.save(state, partial)
     partial.replace(path)
 
 
