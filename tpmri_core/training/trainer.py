@@ -226,7 +226,8 @@ def train(config: TrainConfig, resume: bool = False, show_progress: bool = True)
     model = _build_model(config).to(device)
     optimizer = _optimizer(model, config)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: _learning_rate_factor(step, config))
-    averaged = _weight_average(model, config.weight_average_decay)
+    # Only rank 0 validates and saves, so only it keeps the average (DDP keeps the weights equal on every rank).
+    averaged = _weight_average(model, config.weight_average_decay) if rank == 0 else None
     start_step = 0
     resume_path = out_dir / RESUME_FILE
     if resume and resume_path.exists():
