@@ -141,8 +141,9 @@ def test_bad_training_arguments_exit_2_with_one_line(capsys, tmp_path):
     assert main(["train", "--smoke", "--data", "lasher", "--out", str(tmp_path)]) == 2
     assert main(["train", "--smoke", "--pretrained", str(tmp_path / "none.pth"), "--out", str(tmp_path)]) == 2
     assert main(["train", "--smoke", "--weight-average-decay", "1.5", "--out", str(tmp_path)]) == 2
+    assert main(["train", "--smoke", "--sensor-failure", "0.7", "--out", str(tmp_path)]) == 2
     errors = capsys.readouterr().err.strip().splitlines()
-    assert len(errors) == 4 and all(line.startswith("tpmri train: error:") for line in errors)
+    assert len(errors) == 5 and all(line.startswith("tpmri train: error:") for line in errors)
 
 
 def test_torchrun_two_processes_train_with_ddp(tmp_path):
@@ -183,6 +184,25 @@ def test_a_sensor_failure_starts_mid_clip_and_marks_only_that_modality_broken():
                 assert np.all(images[:onset] == 120) and np.all(np.abs(images[onset:].astype(int) - 120).mean(axis=tuple(range(1, images.ndim))) > 40)
                 seen.add((images is out.search_rgb, onset))
     assert {onset for _, onset in seen} == {0, 1, 2, 3} and {is_rgb for is_rgb, _ in seen} == {True, False}
+
+
+def test_sensor_failure_sets_how_often_training_clips_lose_a_modality():
+    """--sensor-failure reaches the clip stream: at 0.5 every clip loses RGB or TIR part-way (the two are
+    exclusive), at 0 only the synthetic scenes' own events break a modality."""
+    from itertools import islice
+
+    from tpmri_core.commands.train import SMOKE
+    from tpmri_core.training.config import TrainConfig
+    from tpmri_core.training.trainer import ClipStream
+
+    def broken_share(failure: float) -> float:
+        smoke = {k: v for k, v in SMOKE.items() if k != "steps"}
+        config = TrainConfig(**smoke, sensor_failure=failure, clip_length=3)
+        clips = list(islice(iter(ClipStream(config, 32, 64, rank=0, start_step=0)), 40))
+        return float(np.mean([(c.rgb_broken | c.tir_broken).any() for c in clips]))
+
+    assert broken_share(0.5) == 1.0
+    assert broken_share(0.0) < 0.8
 
 
 def test_precision_bf16_autocasts_on_cpu_only_when_asked(tmp_path):

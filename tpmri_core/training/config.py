@@ -28,6 +28,8 @@ class TrainConfig:
         pretrained: a local timm/MAE/OSTrack/ViPT or TPMRI file to start from.
         alpha_weight: weight of the optional modality-reliability loss (see losses.alpha_supervision_loss);
             0 trains alpha from the tracking loss alone, as the paper does.
+        sensor_failure: chance per clip that RGB fails part-way (and, separately, the same chance that TIR
+            does), so the network learns to track on the other modality alone (see augment.augment_clip).
         device: 'auto', 'cpu' or 'cuda'.
         precision: 'auto' (bf16 autocast on CUDA, fp32 on CPU), 'bf16' or 'fp32'. bf16 on CPU pays only on
             processors with bf16 instructions (AVX512-BF16/AMX): 1.4x on the development machine's EPYC.
@@ -58,6 +60,7 @@ class TrainConfig:
     freeze: str = "none"
     pretrained: str | None = None
     alpha_weight: float = 0.0
+    sensor_failure: float = 0.15
     device: str = "auto"
     precision: str = "auto"
     workers: int = 0
@@ -84,6 +87,8 @@ class TrainConfig:
             raise ValueError(f"precision must be 'auto', 'bf16' or 'fp32', got {self.precision!r}")
         if not 0.0 <= self.weight_average_decay < 1.0:
             raise ValueError(f"weight_average_decay must be in [0, 1), got {self.weight_average_decay}")
+        if not 0.0 <= self.sensor_failure <= 0.5:
+            raise ValueError(f"sensor_failure must be in [0, 0.5] (RGB and TIR each), got {self.sensor_failure}")
         if not self.data:
             raise ValueError("at least one --data source is needed")
 

@@ -97,7 +97,7 @@ class ClipStream(IterableDataset):
         scene_seed = self.config.seed + 7919 * (1 + self.rank * 64 + worker_id) + 104_729 * self.start_step
         sources = [parse_data_spec(s, scene_seed, self.config) for s in self.config.data]
         source = MixedClipSource([s for s, _ in sources], [w for _, w in sources])
-        jitter, augment = JitterConfig(), AugmentConfig()
+        jitter, augment = JitterConfig(), AugmentConfig(failure_probability=self.config.sensor_failure)
         while True:
             raw = source.sample(self.config.clip_length, rng)
             clip = crop_clip(raw, self.template_size, self.search_size, jitter, rng)
