@@ -16,6 +16,7 @@ from tpmri_core.models.checkpoint import (
     detect_kind,
     load_checkpoint,
     load_pretrained,
+    load_tpmri_weights,
     save_checkpoint,
 )
 from tpmri_core.models.tpmri import TPMRI
@@ -69,6 +70,22 @@ def test_resolve_model_uses_a_weights_file_and_checks_the_variant(make_tiny_mode
         resolve_model("tpmri-base", path)
     with pytest.raises(UserError, match="unknown variant"):
         resolve_model("tpmri-gigantic")
+
+
+def test_weights_without_cmi_position_scales_start_a_positional_model(make_tiny_model, tmp_path: Path) -> None:
+    """Fine-tuning older weights into the current tpmri-tiny: everything shared loads, the new scales keep
+    their initial value, and the old file still rebuilds its own (non-positional) model."""
+    old = make_tiny_model(seed=1, positional_cmi=False)
+    path = tmp_path / "old.safetensors"
+    save_checkpoint(old, path, "tpmri-tiny")
+    assert load_checkpoint(path).model.cmi_position_code is None
+    new = make_tiny_model(seed=2)
+    report = load_tpmri_weights(new, path)
+    assert report.missing == [f"tpi.{i}.cmi.position_scale" for i in range(new.num_layers)] and not report.unexpected
+    old_state = old.state_dict()
+    assert all(torch.equal(old_state[k], v) for k, v in new.state_dict().items() if k in old_state)
+    assert float(new.tpi[0].cmi.position_scale) == 3.0
+    assert "cmi_position_code" not in new.state_dict()  # derived from the layout, not stored
 
 
 def test_a_missing_file_is_a_checkpoint_error(tmp_path: Path) -> None:

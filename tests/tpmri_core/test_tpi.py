@@ -16,6 +16,7 @@ from tpmri_core.models.tpi import (
     TemporalState,
     ThreeStageInteraction,
     TokenLayout,
+    grid_position_code,
 )
 
 LAYOUT = TokenLayout(template_hw=(2, 2), search_hw=(4, 4))
@@ -164,6 +165,44 @@ def test_bidirectional_cmi_also_updates_thermal() -> None:
 def test_cmi_rejects_heads_that_do_not_divide_width() -> None:
     with pytest.raises(ValueError, match="divide"):
         CrossModalityInteraction(width=10, num_heads=4)
+
+
+def test_position_code_matches_places_relative_to_the_target_and_fades_with_distance() -> None:
+    layout = TokenLayout(template_hw=(6, 6), search_hw=(12, 12))
+    code = grid_position_code(layout, 8)
+    assert code.shape == (layout.num_tokens, 8)
+    template, search = code[: layout.num_template].reshape(6, 6, 8), code[layout.num_template :].reshape(12, 12, 8)
+    # Both crops are centred on the target with the same pixels per token: the same offset, the same code.
+    assert torch.allclose(template[2, 2], search[5, 5]) and torch.allclose(template[0, 5], search[3, 8])
+    similarity_along_row = search[5] @ search[5, 5]
+    assert torch.all(similarity_along_row[5:].diff() < 0) and torch.all(similarity_along_row[:6].diff() > 0)
+    with pytest.raises(ValueError, match="multiple of 4"):
+        grid_position_code(layout, 6)
+
+
+@pytest.mark.parametrize("positional", [True, False])
+def test_with_rgb_blank_only_a_positional_cmi_brings_a_hot_thermal_spot_to_its_own_place(positional: bool) -> None:
+    """What darkness does to CMI: TMR scales the RGB features towards zero, so every query is the same."""
+    torch.manual_seed(0)
+    layout = TokenLayout(template_hw=(6, 6), search_hw=(12, 12))
+    code = grid_position_code(layout, 8)
+    cmi = CrossModalityInteraction(width=16, num_heads=2, positional=positional)
+    rgb, tir = torch.zeros(1, layout.num_tokens, 16), 0.1 * torch.randn(1, layout.num_tokens, 16)
+    hot = tir.clone()
+    hot[0, layout.num_template + 3 * 12 + 8] += 3.0  # search row 3, column 8
+    change = (cmi(rgb, hot, code)[0] - cmi(rgb, tir, code)[0])[0, layout.num_template :].norm(dim=1).reshape(12, 12)
+    if positional:
+        row, column = divmod(int(change.argmax()), 12)
+        assert abs(row - 3) <= 1 and abs(column - 8) <= 1
+        assert change[8:, :4].max() < 0.1 * change.max()  # far away, almost nothing arrives
+    else:
+        assert torch.allclose(change, change[0, 0].expand_as(change), atol=1e-6)  # the same everywhere
+
+
+def test_positional_cmi_needs_the_code() -> None:
+    cmi = CrossModalityInteraction(width=16, num_heads=2, positional=True)
+    with pytest.raises(ValueError, match="position code"):
+        cmi(torch.zeros(1, 4, 16), torch.zeros(1, 4, 16))
 
 
 # ------------------------------------------------------------------------------------------- MAF

@@ -116,6 +116,18 @@ def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") 
     return LoadedCheckpoint(model.to(map_location), metadata.get("variant", ""), metadata)
 
 
+def load_tpmri_weights(model: TPMRI, path: Path | str) -> LoadReport:
+    """Start `model` from a TPMRI checkpoint of a possibly different configuration (non-strict, shapes
+    checked): tensors of modules the checkpoint lacks, e.g. CMI's position scale, keep their initial values."""
+    path = Path(path)
+    tensors, metadata = _read_safetensors(path)
+    if metadata.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointError(f"weights file {path} is not a TPMRI checkpoint")
+    _check_shapes(model, tensors, path)
+    result = model.load_state_dict(tensors, strict=False)
+    return LoadReport("tpmri", len(tensors) - len(result.unexpected_keys), sorted(result.missing_keys), sorted(result.unexpected_keys))
+
+
 def _check_shapes(model: TPMRI, tensors: dict[str, torch.Tensor], path: Path) -> None:
     expected = model.state_dict()
     for name, tensor in tensors.items():

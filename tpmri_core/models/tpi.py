@@ -23,6 +23,7 @@ is unrolled in training (the model is trained the way it is used); the tracker d
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -97,6 +98,28 @@ class TokenLayout:
         return search.transpose(1, 2).reshape(tokens.shape[0], tokens.shape[2], *self.search_hw)
 
 
+def grid_position_code(layout: TokenLayout, dim: int) -> torch.Tensor:
+    """(N, dim) 2-D sine/cosine code of every token's place in its grid (template, then search).
+
+    Coordinates are in tokens from each grid's centre. Template and search crops are both centred on the
+    target and have the same pixels per token in the image, so equal codes mean the same place relative to
+    the target. The dot product of two codes is largest for the same place and falls with distance, so
+    adding the code to queries and keys gives cross-attention a pull towards the same position.
+    """
+    if dim % 4:
+        raise ValueError(f"position code width must be a multiple of 4, got {dim}")
+    num_frequencies = dim // 4
+    wavelengths = 2.0 * max(layout.search_hw) / 2.0 ** torch.arange(num_frequencies)
+    frequencies = 2 * math.pi / wavelengths
+
+    def grid(hw: tuple[int, int]) -> torch.Tensor:
+        ys, xs = torch.meshgrid(torch.arange(hw[0]) - (hw[0] - 1) / 2, torch.arange(hw[1]) - (hw[1] - 1) / 2, indexing="ij")
+        angles = [coordinate.reshape(-1, 1).float() * frequencies for coordinate in (xs, ys)]
+        return torch.cat([torch.cat([a.sin(), a.cos()], dim=1) for a in angles], dim=1)
+
+    return torch.cat([grid(layout.template_hw), grid(layout.search_hw)], dim=0)
+
+
 class TemporalModalityReweighting(nn.Module):
     """TMR: decide how much to trust each modality now, from their responses and the previous decision.
 
@@ -143,13 +166,21 @@ class CrossModalityInteraction(nn.Module):
         width: channels of the narrow features; must be divisible by num_heads.
         num_heads: attention heads; each is scaled by its own head_dim ** -0.5.
         bidirectional: also let thermal query RGB (the ablation the paper found worse).
+        positional: add a scaled grid position code (see grid_position_code) to the RGB queries and thermal
+            keys. Not in the paper. Without it, the attention can only match on content: when RGB goes dark,
+            TMR scales the RGB features towards zero, every query becomes the same vector, and each RGB token
+            receives the same average of the thermal tokens, so nothing tells the tracker where the hot
+            target is. With it, a blank query still attends to the thermal tokens around its own position.
     """
 
-    def __init__(self, width: int, num_heads: int = 2, bidirectional: bool = False) -> None:
+    def __init__(self, width: int, num_heads: int = 2, bidirectional: bool = False, positional: bool = False) -> None:
         super().__init__()
         if width % num_heads != 0:
             raise ValueError(f"CMI heads ({num_heads}) must divide width ({width})")
         self.num_heads = num_heads
+        # One learned scale per CMI. At 3 (and 8 channels per head) a blank query's attention falls by about
+        # 4 logits from its own position to 3 tokens away: thermal features stay local without drowning content.
+        self.position_scale = nn.Parameter(torch.tensor(3.0)) if positional else None
         self.query_rgb = nn.Linear(width, width)
         self.key_tir = nn.Linear(width, width)
         self.value_tir = nn.Linear(width, width)
@@ -169,9 +200,20 @@ class CrossModalityInteraction(nn.Module):
         attended = F.scaled_dot_product_attention(split(query), split(key), split(value))
         return attended.transpose(1, 2).reshape(batch, length, width)
 
-    def forward(self, rgb: torch.Tensor, tir: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Returns (enhanced rgb, thermal): thermal is unchanged unless bidirectional."""
-        enhanced_rgb = rgb + self._attend(self.query_rgb(rgb), self.key_tir(tir), self.value_tir(tir))
+    def forward(
+        self, rgb: torch.Tensor, tir: torch.Tensor, position_code: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Returns (enhanced rgb, thermal): thermal is unchanged unless bidirectional.
+
+        position_code: (N, width / num_heads) from grid_position_code, used by a positional CMI (same code for every head).
+        """
+        query, key = self.query_rgb(rgb), self.key_tir(tir)
+        if self.position_scale is not None:
+            if position_code is None:
+                raise ValueError("a positional CMI needs the grid position code")
+            code = self.position_scale * position_code.to(query.dtype).repeat(1, self.num_heads)
+            query, key = query + code, key + code
+        enhanced_rgb = rgb + self._attend(query, key, self.value_tir(tir))
         if not self.bidirectional:
             return enhanced_rgb, tir
         enhanced_tir = tir + self._attend(self.query_tir(tir), self.key_rgb(rgb), self.value_rgb(rgb))
@@ -213,6 +255,7 @@ class ThreeStageInteraction(nn.Module):
             the CMI output is used as it is.
         tmr_history: TMR sees alpha(t-1) and dr(t-1) (False: the "without history" ablation).
         bidirectional_cmi: thermal also attends to RGB.
+        positional_cmi: CMI adds a grid position code to its queries and keys (see CrossModalityInteraction).
     """
 
     def __init__(
@@ -225,12 +268,13 @@ class ThreeStageInteraction(nn.Module):
         use_maf: bool = True,
         tmr_history: bool = True,
         bidirectional_cmi: bool = False,
+        positional_cmi: bool = False,
     ) -> None:
         super().__init__()
         self.down_rgb = nn.Sequential(nn.LayerNorm(embed_dim), nn.Linear(embed_dim, width))
         self.down_tir = nn.Sequential(nn.LayerNorm(embed_dim), nn.Linear(embed_dim, width))
         self.tmr = TemporalModalityReweighting(width, use_history=tmr_history) if use_tmr else None
-        self.cmi = CrossModalityInteraction(width, cmi_heads, bidirectional_cmi) if use_cmi else None
+        self.cmi = CrossModalityInteraction(width, cmi_heads, bidirectional_cmi, positional_cmi) if use_cmi else None
         self.maf = ModalityAwareFusion(width) if use_maf else None
         self.up = nn.Linear(width, embed_dim)
 
@@ -243,12 +287,14 @@ class ThreeStageInteraction(nn.Module):
         layout: TokenLayout,
         alpha_prev: torch.Tensor,
         response_gap_prev: torch.Tensor,
+        position_code: torch.Tensor | None = None,
     ) -> TPIOutput:
         """Args:
         rgb_tokens: (B, N_kept, D) RGB tokens after a ViT block (some search tokens may be eliminated).
         kept_index: (B, N_kept) position of each kept token in the full layout, or None when all are kept.
         tir_tokens: (B, N, D) thermal patch tokens, full layout.
         tir_state: (B, N, width) thermal features carried from the previous TPI, or None at the first.
+        position_code: (N, width / cmi_heads) grid position code for a positional CMI.
         """
         rgb = self.down_rgb(rgb_tokens)
         if kept_index is not None:
@@ -265,7 +311,7 @@ class ThreeStageInteraction(nn.Module):
             response_gap = torch.zeros_like(response_gap_prev)
 
         if self.cmi is not None:
-            interacted, tir = self.cmi(rgb, tir)
+            interacted, tir = self.cmi(rgb, tir, position_code)
         else:
             interacted = rgb + tir
         fused = self.maf(rgb, interacted) if self.maf is not None else interacted

@@ -15,7 +15,7 @@ from torch import nn
 
 from tpmri_core.models.head import CenterHead, HeadMaps
 from tpmri_core.models.stems import build_stem
-from tpmri_core.models.tpi import TemporalState, ThreeStageInteraction, TokenLayout
+from tpmri_core.models.tpi import TemporalState, ThreeStageInteraction, TokenLayout, grid_position_code
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,8 @@ class TPMRI(nn.Module):
         use_tpi: False builds the same tracker without TPI modules (the thermal tokens then go unused),
             the reference for TPI's cost.
         use_tmr / use_cmi / use_maf / tmr_history / bidirectional_cmi: TPI ablations.
+        positional_cmi: CMI queries and keys carry a grid position code, so thermal features still reach
+            the RGB token at their own place when RGB goes dark (not in the paper; see tpi.CrossModalityInteraction).
         ce_layers: blocks after which search tokens are eliminated (OSTrack's candidate elimination).
         ce_keep_ratio: fraction of the remaining search tokens kept at each of those blocks.
         drop_path_rate: stochastic depth for training.
@@ -92,6 +94,7 @@ class TPMRI(nn.Module):
         use_maf: bool = True,
         tmr_history: bool = True,
         bidirectional_cmi: bool = False,
+        positional_cmi: bool = False,
         ce_layers: tuple[int, ...] = (),
         ce_keep_ratio: float = 0.7,
         drop_path_rate: float = 0.0,
@@ -140,12 +143,18 @@ class TPMRI(nn.Module):
                     use_maf=use_maf,
                     tmr_history=tmr_history,
                     bidirectional_cmi=bidirectional_cmi,
+                    positional_cmi=positional_cmi,
                 )
                 for _ in range(depth)
             )
             if use_tpi
             else None
         )
+        if use_tpi and use_cmi and positional_cmi:
+            code = grid_position_code(self.layout, tpi_width // cmi_heads)
+            self.register_buffer("cmi_position_code", code, persistent=False)
+        else:
+            self.cmi_position_code = None
         self.head = CenterHead(embed_dim, head_channels)
         self.ce_layers = tuple(ce_layers)
         self.ce_keep_ratio = ce_keep_ratio
@@ -227,6 +236,7 @@ class TPMRI(nn.Module):
                 self.layout,
                 state.alpha[:, layer],
                 state.response_gap[:, layer],
+                self.cmi_position_code,
             )
             tokens, tir_state = out.rgb_tokens, out.tir_state
             alphas.append(out.alpha)
