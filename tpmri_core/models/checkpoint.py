@@ -91,15 +91,20 @@ def _read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, st
         raise CheckpointError(f"weights file {path} is not a readable safetensors file ({error})") from None
 
 
-def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") -> LoadedCheckpoint:
-    """Rebuild the model a TPMRI checkpoint describes and load its tensors (strictly)."""
-    path = Path(path)
+def _read_tpmri_file(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     tensors, metadata = _read_safetensors(path)
     if metadata.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(
             f"weights file {path} is not a TPMRI checkpoint (metadata 'format' is {metadata.get('format')!r}); "
             "third-party backbones load with load_pretrained()"
         )
+    return tensors, metadata
+
+
+def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") -> LoadedCheckpoint:
+    """Rebuild the model a TPMRI checkpoint describes and load its tensors (strictly)."""
+    path = Path(path)
+    tensors, metadata = _read_tpmri_file(path)
     try:
         args = json.loads(metadata["model_args"])
         args["ce_layers"] = tuple(args.get("ce_layers", ()))
@@ -120,9 +125,7 @@ def load_tpmri_weights(model: TPMRI, path: Path | str) -> LoadReport:
     """Start `model` from a TPMRI checkpoint of a possibly different configuration (non-strict, shapes
     checked): tensors of modules the checkpoint lacks, e.g. CMI's position scale, keep their initial values."""
     path = Path(path)
-    tensors, metadata = _read_safetensors(path)
-    if metadata.get("format") != CHECKPOINT_FORMAT:
-        raise CheckpointError(f"weights file {path} is not a TPMRI checkpoint")
+    tensors, _ = _read_tpmri_file(path)
     _check_shapes(model, tensors, path)
     result = model.load_state_dict(tensors, strict=False)
     return LoadReport("tpmri", len(tensors) - len(result.unexpected_keys), sorted(result.missing_keys), sorted(result.unexpected_keys))

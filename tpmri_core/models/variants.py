@@ -43,8 +43,8 @@ def _tpmri_small() -> dict[str, Any]:
 @register_variant("tpmri-tiny")
 def _tpmri_tiny() -> dict[str, Any]:
     """The CPU default: ViT-Ti width, 6 blocks, a convolutional stem, template 96 / search 192
-    (36 + 144 tokens), so that a full tracking step runs at 25+ FPS on two CPU cores. Trained from scratch,
-    it needs CMI's position code to find the target from thermal alone (see tpi.CrossModalityInteraction)."""
+    (36 + 144 tokens), so that a full tracking step runs at 25+ FPS on two CPU cores. CMI's position code
+    lets it find the target from thermal alone when RGB goes dark (see tpi.CrossModalityInteraction)."""
     return dict(
         vit_name="vit_tiny_patch16_224", embed_dim=192, depth=6, num_heads=3, stem="conv",
         template_size=96, search_size=192, head_channels=64, tpi_width=16, cmi_heads=2,
