@@ -185,7 +185,7 @@ def test_with_rgb_blank_only_a_positional_cmi_brings_a_hot_thermal_spot_to_its_o
     """What darkness does to CMI: TMR scales the RGB features towards zero, so every query is the same."""
     torch.manual_seed(0)
     layout = TokenLayout(template_hw=(6, 6), search_hw=(12, 12))
-    code = grid_position_code(layout, 8)
+    code = grid_position_code(layout, 8).repeat(1, 2)  # one code per head, as TPMRI builds it
     cmi = CrossModalityInteraction(width=16, num_heads=2, positional=positional)
     rgb, tir = torch.zeros(1, layout.num_tokens, 16), 0.1 * torch.randn(1, layout.num_tokens, 16)
     hot = tir.clone()

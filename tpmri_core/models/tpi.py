@@ -205,13 +205,13 @@ class CrossModalityInteraction(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Returns (enhanced rgb, thermal): thermal is unchanged unless bidirectional.
 
-        position_code: (N, width / num_heads) from grid_position_code, used by a positional CMI (same code for every head).
+        position_code: (N, width) for a positional CMI: grid_position_code of one head's width, repeated for each head.
         """
         query, key = self.query_rgb(rgb), self.key_tir(tir)
         if self.position_scale is not None:
             if position_code is None:
                 raise ValueError("a positional CMI needs the grid position code")
-            code = self.position_scale * position_code.to(query.dtype).repeat(1, self.num_heads)
+            code = self.position_scale * position_code.to(query.dtype)
             query, key = query + code, key + code
         enhanced_rgb = rgb + self._attend(query, key, self.value_tir(tir))
         if not self.bidirectional:
@@ -294,7 +294,7 @@ class ThreeStageInteraction(nn.Module):
         kept_index: (B, N_kept) position of each kept token in the full layout, or None when all are kept.
         tir_tokens: (B, N, D) thermal patch tokens, full layout.
         tir_state: (B, N, width) thermal features carried from the previous TPI, or None at the first.
-        position_code: (N, width / cmi_heads) grid position code for a positional CMI.
+        position_code: (N, width) grid position code for a positional CMI (see CrossModalityInteraction.forward).
         """
         rgb = self.down_rgb(rgb_tokens)
         if kept_index is not None:

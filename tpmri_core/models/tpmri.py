@@ -151,7 +151,8 @@ class TPMRI(nn.Module):
             else None
         )
         if use_tpi and use_cmi and positional_cmi:
-            code = grid_position_code(self.layout, tpi_width // cmi_heads)
+            # Every CMI head gets the same code; tiled once here rather than in every forward.
+            code = grid_position_code(self.layout, tpi_width // cmi_heads).repeat(1, cmi_heads)
             self.register_buffer("cmi_position_code", code, persistent=False)
         else:
             self.cmi_position_code = None

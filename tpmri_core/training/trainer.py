@@ -22,7 +22,7 @@ from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 from tqdm import tqdm
 
 from tpmri_core.errors import UserError
-from tpmri_core.models.checkpoint import is_tpmri_checkpoint, load_checkpoint, load_pretrained, load_tpmri_weights, save_checkpoint
+from tpmri_core.models.checkpoint import is_tpmri_checkpoint, load_pretrained, load_tpmri_weights, save_checkpoint
 from tpmri_core.models.tpmri import TPMRI
 from tpmri_core.models.variants import build_model
 from tpmri_core.tracking.tracker import resolve_device
