@@ -8,7 +8,7 @@ import math
 import pytest
 import torch
 
-from tpmri_core.models.head import HeadMaps, decode_peak
+from tpmri_core.models.head import HeadMaps, decode_peak, merge_mirrored
 from tpmri_core.models.tpi import ALPHA_START, TemporalState
 from tpmri_core.models.tpmri import TPMRI, TPMRIOutput, _block_with_attention
 from tpmri_core.models.variants import DEFAULT_VARIANT, build_model, list_variants, variant_args
@@ -336,6 +336,45 @@ def test_decode_peak_reads_the_box_at_the_peak() -> None:
     window[2, 1] = 0.0  # the window can veto a peak
     _, windowed_peak = decode_peak(HeadMaps(score, size, offset), window)
     assert windowed_peak.item() < peak.item()
+
+
+def _mirror_of(maps: HeadMaps) -> HeadMaps:
+    """What a perfectly mirror-consistent model would output for the mirrored crop."""
+    offset = maps.offset.flip(-1).clone()
+    offset[:, 0] = 1.0 - offset[:, 0]
+    return HeadMaps(maps.score_logits.flip(-1), maps.size.flip(-1), offset)
+
+
+def _stack(first: HeadMaps, second: HeadMaps) -> HeadMaps:
+    return HeadMaps(*(torch.cat([a, b]) for a, b in zip(
+        (first.score_logits, first.size, first.offset), (second.score_logits, second.size, second.offset))))
+
+
+def test_merging_a_consistent_mirror_gives_back_the_crop_and_its_box() -> None:
+    generator = torch.Generator().manual_seed(3)
+    crop = HeadMaps(torch.randn(1, 1, 6, 6, generator=generator), torch.rand(1, 2, 6, 6, generator=generator),
+                    torch.rand(1, 2, 6, 6, generator=generator))
+    merged = merge_mirrored(_stack(crop, _mirror_of(crop)))
+    torch.testing.assert_close(merged.score_logits, crop.score_logits, atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(merged.size, crop.size)
+    torch.testing.assert_close(merged.offset, crop.offset)
+    torch.testing.assert_close(decode_peak(merged)[0], decode_peak(crop)[0], atol=1e-5, rtol=1e-5)
+
+
+def test_merging_averages_the_two_views_evidence() -> None:
+    score = torch.full((2, 1, 4, 4), -20.0)
+    score[0, 0, 1, 0] = 20.0  # the crop sees the target in column 0 ...
+    score[1, 0, 1, 0] = 20.0  # ... the mirror in its column 0, i.e. column 3 of the crop
+    offset = torch.zeros(2, 2, 4, 4)
+    offset[1, 0, 1, 0] = 0.2
+    merged = merge_mirrored(HeadMaps(score, torch.zeros(2, 2, 4, 4), offset))
+    probabilities = merged.score_logits.sigmoid()[0, 0]
+    assert probabilities[1, 0].item() == pytest.approx(0.5, abs=1e-4)
+    assert probabilities[1, 3].item() == pytest.approx(0.5, abs=1e-4)
+    assert probabilities[0, 0].item() < 1e-6
+    assert merged.offset[0, 0, 1, 3].item() == pytest.approx(0.5 * 0.8)  # 1 - 0.2, averaged with the crop's 0
+    with pytest.raises(ValueError, match="batch of 2"):
+        merge_mirrored(HeadMaps(score[:1], torch.zeros(1, 2, 4, 4), offset[:1]))
 
 
 def test_embed_template_then_forward_with_template_equals_forward(make_tiny_model) -> None:

@@ -200,6 +200,18 @@ def test_benchmark_with_two_workers_gives_the_same_boxes(capsys, tmp_path, weigh
         )
 
 
+def test_benchmark_mirror_average_reaches_every_worker(capsys, tmp_path, weights, dataset_root) -> None:
+    common = ["--dataset", "rgbt234", "--root", str(dataset_root), "--weights", str(weights), "--device", "cpu",
+              "--no-eval", "--mirror-average"]
+    assert main(["benchmark", *common, "--results", str(tmp_path), "--workers", "2"]) == 0
+    model = resolve_model(None, weights).model
+    sequence = load_sequence("rgbt234", dataset_root, "seq1")
+    mirrored = run_sequence(Tracker(model, device="cpu", mirror_average=True), sequence).boxes_xywh
+    plain = run_sequence(Tracker(model, device="cpu"), sequence).boxes_xywh
+    np.testing.assert_allclose(_read_boxes(tmp_path / "seq1.txt"), mirrored, atol=0.02)
+    assert np.abs(mirrored[1:] - plain[1:]).max() > 0.05  # the option changes the result
+
+
 def test_a_broken_sequence_fails_alone_and_the_rest_is_kept(capsys, tmp_path, weights) -> None:
     root = tmp_path / "root"
     write_rgbt234_sequence(root / "good", frames=3)

@@ -228,6 +228,43 @@ def test_without_a_hann_window_the_raw_peak_wins(make_tiny_model, frames) -> Non
     assert tracker.track(frames[1]).score == pytest.approx(torch.sigmoid(torch.tensor(10.0)).item())
 
 
+def test_mirror_average_runs_both_views_and_maps_the_mirror_back(make_tiny_model, frames) -> None:
+    tracker = Tracker(make_tiny_model(), device="cpu", mirror_average=True)
+    tracker.initialize(frames[0], (300, 200, 40, 40))
+    assert tracker.state.alpha.shape[0] == 2  # one TMR history per view
+    single = ScriptedForward(row=3, col=9, offset_xy=(0.5, 0.25), size_wh=(0.25, 0.5))
+    seen = []
+
+    def both_views(template, search_rgb, search_tir, state):
+        seen.append((search_rgb, search_tir))
+        out = single(template, search_rgb[:1], search_tir[:1], TemporalState(state.alpha[:1], state.response_gap[:1]))
+        maps = out.maps
+        offset = maps.offset.flip(-1).clone()
+        offset[:, 0] = 1.0 - offset[:, 0]
+        mirror = HeadMaps(maps.score_logits.flip(-1), maps.size.flip(-1), offset)
+        joined = HeadMaps(*(torch.cat([a, b]) for a, b in zip(
+            (maps.score_logits, maps.size, maps.offset), (mirror.score_logits, mirror.size, mirror.offset))))
+        alpha = torch.cat([out.alpha, out.alpha])
+        return TPMRIOutput(joined, alpha=alpha, state=TemporalState(alpha, torch.cat([out.state.response_gap] * 2)))
+
+    tracker.forward = both_views
+    result = tracker.track(frames[1])
+    search_rgb, search_tir = seen[0]
+    torch.testing.assert_close(search_rgb[1], search_rgb[0].flip(-1))
+    torch.testing.assert_close(search_tir[1], search_tir[0].flip(-1))
+    center_x, center_y = 240 + 160 * 9.5 / 12, 140 + 160 * 3.25 / 12  # as without the mirror
+    assert result.box_xywh == pytest.approx((center_x - 20, center_y - 40, 40, 80))
+    assert len(result.alpha_per_layer) == tracker.model.num_layers and tracker.state.alpha.shape[0] == 2
+
+
+def test_mirror_average_tracks_with_the_real_network(make_tiny_model, frames) -> None:
+    tracker = Tracker(make_tiny_model(), device="cpu", mirror_average=True)
+    tracker.initialize(frames[0], (300, 200, 40, 40))
+    for frame in frames[1:4]:
+        result = tracker.track(frame)
+        assert not result.lost and _inside(result.box_xywh) and 0 <= result.alpha_mean <= 1
+
+
 # ------------------------------------------------------------------------------------------- GPU
 
 

@@ -24,6 +24,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     parser.add_argument("--precision", default="auto", help="auto, fp32, bf16 or fp16 (CUDA only; default auto)")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model (CUDA graphs on a GPU)")
+    parser.add_argument("--mirror-average", action="store_true",
+                        help="also track the left-right mirrored crops and average the two (about 1.7x slower)")
     parser.add_argument("--frames", type=int, default=200, help="timed tracking steps (default 200)")
     parser.add_argument("--size", default="640x480", help="frame size WxH (default 640x480)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -51,15 +53,17 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(str(error)) from None
     resolved = resolve_model(args.variant, args.weights)
     try:
-        tracker = Tracker(resolved.model, device=args.device, precision=args.precision, compile_model=args.compile)
+        tracker = Tracker(resolved.model, device=args.device, precision=args.precision, compile_model=args.compile,
+                          mirror_average=args.mirror_average)
     except ValueError as error:
         raise UserError(str(error)) from None
     report = measure_tracking_speed(tracker, resolved.variant, args.frames, frame_wh)
     if args.json:
-        print(json.dumps(report.as_json()))
+        print(json.dumps({**report.as_json(), "mirror_average": args.mirror_average}))
     else:
         print(
-            f"{resolved.describe()} on {report.device}: {report.fps:.1f} FPS "
+            f"{resolved.describe()}{' with mirror averaging' if args.mirror_average else ''} on {report.device}: "
+            f"{report.fps:.1f} FPS "
             f"(median {report.median_ms:.1f} ms, p90 {report.p90_ms:.1f} ms, {report.frames} frames "
             f"of {frame_wh[0]}x{frame_wh[1]})"
         )

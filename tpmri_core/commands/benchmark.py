@@ -30,6 +30,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--variant", help="model variant (default: the one the weights hold, else the default)")
     parser.add_argument("--workers", type=int, default=1, help="parallel tracking processes (default 1)")
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
+    parser.add_argument("--mirror-average", action="store_true",
+                        help="also track the left-right mirrored crops and average the two (about 1.7x slower)")
     parser.add_argument("--no-eval", action="store_true", help="only track; do not evaluate")
     parser.add_argument("--json", action="store_true", help="end with the evaluation's JSON line (as tpmri eval --json)")
     parser.set_defaults(run=run)
@@ -65,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
 
     outcomes = run_dataset(
         resolved, args.dataset, args.root, names, args.results, device=args.device, workers=args.workers,
+        mirror_average=args.mirror_average,
         on_outcome=lambda done, total, outcome: print(_progress_line(done, total, outcome), flush=True),
     )
     tracked = sum(o.status == "tracked" for o in outcomes)

@@ -29,6 +29,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--variant", help="model variant (default: the one the weights hold, else the default)")
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     parser.add_argument("--layout", default="auto", help="sequence layout (default: recognised from the files)")
+    parser.add_argument("--mirror-average", action="store_true",
+                        help="also track the left-right mirrored crops and average the two (about 1.7x slower)")
     parser.add_argument("--details", type=Path, metavar="FILE", help="also write per-frame score and alpha as CSV")
     parser.set_defaults(run=run)
     return parser
@@ -50,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--out {args.out} is a folder; give a file name such as {args.out / (sequence.name + '.txt')}")
     resolved = resolve_model(args.variant, args.weights)
     try:
-        tracker = Tracker(resolved.model, device=args.device)
+        tracker = Tracker(resolved.model, device=args.device, mirror_average=args.mirror_average)
     except ValueError as error:
         raise UserError(str(error)) from None
     result = run_sequence(tracker, sequence, init_box)

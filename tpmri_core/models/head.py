@@ -82,3 +82,22 @@ def decode_peak(maps: HeadMaps, window: torch.Tensor | None = None) -> tuple[tor
     center_x = (col.to(offset.dtype) + offset[:, 0]) / width
     center_y = (row.to(offset.dtype) + offset[:, 1]) / height
     return torch.stack([center_x, center_y, size[:, 0], size[:, 1]], dim=1), peak_score
+
+
+def merge_mirrored(maps: HeadMaps) -> HeadMaps:
+    """One set of maps from a batch of two: a search crop (row 0) and its left-right mirror (row 1).
+
+    The mirror's maps are flipped back and averaged with the crop's: score probabilities, sizes and offsets
+    (the horizontal offset of a flipped cell counts from the other edge, so it becomes 1 - offset). A
+    target the model sees only in one of the two views then keeps half its evidence.
+    """
+    if maps.score_logits.shape[0] != 2:
+        raise ValueError(f"merge_mirrored needs a batch of 2 maps (crop, mirror), got {maps.score_logits.shape[0]}")
+    probabilities = maps.score_logits.sigmoid()
+    probabilities = 0.5 * (probabilities[:1] + probabilities[1:].flip(-1))
+    size = 0.5 * (maps.size[:1] + maps.size[1:].flip(-1))
+    mirror_offset = maps.offset[1:].flip(-1)
+    mirror_offset = torch.cat([1.0 - mirror_offset[:, :1], mirror_offset[:, 1:]], dim=1)
+    offset = 0.5 * (maps.offset[:1] + mirror_offset)
+    return HeadMaps(score_logits=torch.logit(probabilities, eps=1e-6), size=size, offset=offset)
+

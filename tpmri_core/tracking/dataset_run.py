@@ -72,10 +72,10 @@ def _track_one(tracker: Tracker, job: _Job) -> SequenceOutcome:
 _worker_tracker: Tracker | None = None
 
 
-def _start_worker(weights: str, device: str) -> None:
+def _start_worker(weights: str, device: str, mirror_average: bool) -> None:
     global _worker_tracker
     torch.set_num_threads(1)
-    _worker_tracker = Tracker(load_checkpoint(weights).model, device=device)
+    _worker_tracker = Tracker(load_checkpoint(weights).model, device=device, mirror_average=mirror_average)
 
 
 def _worker_track(job: _Job) -> SequenceOutcome:
@@ -92,6 +92,7 @@ def run_dataset(
     device: str = "auto",
     workers: int = 1,
     on_outcome: Callable[[int, int, SequenceOutcome], None] | None = None,
+    mirror_average: bool = False,
 ) -> list[SequenceOutcome]:
     """Track every sequence in `names` that has no result file yet; return one outcome per name, in order.
 
@@ -103,6 +104,7 @@ def run_dataset(
         device: 'auto', 'cpu' or 'cuda'.
         workers: processes tracking in parallel (1: in this process).
         on_outcome: called as (done count, total, outcome) after each sequence, in completion order.
+        mirror_average: track with Tracker(mirror_average=True).
     """
     if workers < 1:
         raise UserError(f"--workers must be at least 1, got {workers}")
@@ -123,17 +125,19 @@ def run_dataset(
         else:
             pending.append(_Job(dataset, Path(root), name, results_dir))
 
-    for outcome in _track_jobs(resolved, pending, device, workers):
+    for outcome in _track_jobs(resolved, pending, device, workers, mirror_average):
         report(outcome)
     return [outcomes[name] for name in names]
 
 
-def _track_jobs(resolved: ResolvedModel, jobs: list[_Job], device: str, workers: int) -> Iterator[SequenceOutcome]:
+def _track_jobs(
+    resolved: ResolvedModel, jobs: list[_Job], device: str, workers: int, mirror_average: bool
+) -> Iterator[SequenceOutcome]:
     if not jobs:
         return
     if workers == 1 or len(jobs) == 1:
         try:
-            tracker = Tracker(resolved.model, device=device)
+            tracker = Tracker(resolved.model, device=device, mirror_average=mirror_average)
         except ValueError as error:
             raise UserError(str(error)) from None
         for job in jobs:
@@ -150,5 +154,5 @@ def _track_jobs(resolved: ResolvedModel, jobs: list[_Job], device: str, workers:
             save_checkpoint(resolved.model.cpu(), weights, resolved.variant)
         # 'spawn': a forked child of a process that has used torch's thread pool can hang.
         context = multiprocessing.get_context("spawn")
-        with context.Pool(min(workers, len(jobs)), initializer=_start_worker, initargs=(str(weights), device)) as pool:
+        with context.Pool(min(workers, len(jobs)), initializer=_start_worker, initargs=(str(weights), device, mirror_average)) as pool:
             yield from pool.imap_unordered(_worker_track, jobs)
