@@ -39,11 +39,13 @@ def build_tracker(
     weights: Path | str | None = None,
     device: str = "auto",
     cpu_threads: int | None = None,
+    mirror_average: bool = True,
 ) -> BuiltTracker:
     """Resolve the model (named weights, or the bundled default) and put it on `device`.
 
     Args:
         cpu_threads: torch's intra-op threads when running on the CPU (process-wide); None: all cores but one.
+        mirror_average: see Tracker (the commands' default).
 
     Raises:
         UserError: an unknown variant, a missing or unreadable weights file, or a device that is not there.
@@ -57,5 +59,5 @@ def build_tracker(
     if torch_device.type == "cpu":
         torch.set_num_threads(cpu_threads or default_cpu_threads())
     resolved = resolve_model(variant, weights)
-    tracker = Tracker(resolved.model, device=str(torch_device))
+    tracker = Tracker(resolved.model, device=str(torch_device), mirror_average=mirror_average)
     return BuiltTracker(tracker=tracker, description=resolved.describe(), device=str(torch_device))

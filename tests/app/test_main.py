@@ -139,3 +139,15 @@ def test_window_demo_runs_to_max_frames_and_saves_a_screenshot(qtbot, tmp_path):
 
     image = QImage(str(shot))
     assert not image.isNull() and image.width() >= 800
+
+
+@pytest.mark.parametrize("flags, expected", [([], True), (["--no-mirror-average"], False), (["--mirror-average"], True)])
+def test_the_live_tracker_averages_over_the_mirror_unless_told_not_to(flags, expected):
+    import torch
+
+    from tpmri_live.main import build_parser, load_tracker
+
+    threads = str(torch.get_num_threads())  # load_tracker sets torch's thread count for the whole process
+    args = build_parser().parse_args(["--demo", "--device", "cpu", "--threads", threads, *flags])
+    tracker, description = load_tracker(args)
+    assert tracker.mirror_average is expected and "on cpu" in description

@@ -202,7 +202,7 @@ def test_benchmark_with_two_workers_gives_the_same_boxes(capsys, tmp_path, weigh
 
 def test_benchmark_mirror_average_reaches_every_worker(capsys, tmp_path, weights, dataset_root) -> None:
     common = ["--dataset", "rgbt234", "--root", str(dataset_root), "--weights", str(weights), "--device", "cpu",
-              "--no-eval", "--mirror-average"]
+              "--no-eval"]  # mirror averaging is the default
     assert main(["benchmark", *common, "--results", str(tmp_path), "--workers", "2"]) == 0
     model = resolve_model(None, weights).model
     sequence = load_sequence("rgbt234", dataset_root, "seq1")

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from tpmri_core.benchmarking import measure_tracking_speed
+from tpmri_core.commands.tracker_options import add_mirror_average_flag
 from tpmri_core.errors import UserError
 from tpmri_core.tracking.tracker import Tracker, resolve_device
 from tpmri_core.weights import resolve_model
@@ -24,8 +25,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     parser.add_argument("--precision", default="auto", help="auto, fp32, bf16 or fp16 (CUDA only; default auto)")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model (CUDA graphs on a GPU)")
-    parser.add_argument("--mirror-average", action="store_true",
-                        help="also track the left-right mirrored crops and average the two (about 1.7x slower)")
+    add_mirror_average_flag(parser)
     parser.add_argument("--frames", type=int, default=200, help="timed tracking steps (default 200)")
     parser.add_argument("--size", default="640x480", help="frame size WxH (default 640x480)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")

@@ -7,6 +7,7 @@ import json
 import math
 from pathlib import Path
 
+from tpmri_core.commands.tracker_options import add_mirror_average_flag
 from tpmri_core.data.sequences import DATASET_NAMES, list_sequences
 from tpmri_core.errors import UserError
 from tpmri_core.tracking.dataset_run import SequenceOutcome, run_dataset
@@ -30,8 +31,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--variant", help="model variant (default: the one the weights hold, else the default)")
     parser.add_argument("--workers", type=int, default=1, help="parallel tracking processes (default 1)")
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
-    parser.add_argument("--mirror-average", action="store_true",
-                        help="also track the left-right mirrored crops and average the two (about 1.7x slower)")
+    add_mirror_average_flag(parser)
     parser.add_argument("--no-eval", action="store_true", help="only track; do not evaluate")
     parser.add_argument("--json", action="store_true", help="end with the evaluation's JSON line (as tpmri eval --json)")
     parser.set_defaults(run=run)

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from tpmri_core.boxes import parse_box_xywh
+from tpmri_core.commands.tracker_options import add_mirror_average_flag
 from tpmri_core.data.sequences import open_sequence
 from tpmri_core.errors import UserError
 from tpmri_core.tracking.run import run_sequence, write_boxes_file, write_details_csv
@@ -29,8 +30,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--variant", help="model variant (default: the one the weights hold, else the default)")
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     parser.add_argument("--layout", default="auto", help="sequence layout (default: recognised from the files)")
-    parser.add_argument("--mirror-average", action="store_true",
-                        help="also track the left-right mirrored crops and average the two (about 1.7x slower)")
+    add_mirror_average_flag(parser)
     parser.add_argument("--details", type=Path, metavar="FILE", help="also write per-frame score and alpha as CSV")
     parser.set_defaults(run=run)
     return parser
