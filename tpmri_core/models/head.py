@@ -100,4 +100,3 @@ def merge_mirrored(maps: HeadMaps) -> HeadMaps:
     mirror_offset = torch.cat([1.0 - mirror_offset[:, :1], mirror_offset[:, 1:]], dim=1)
     offset = 0.5 * (maps.offset[:1] + mirror_offset)
     return HeadMaps(score_logits=torch.logit(probabilities, eps=1e-6), size=size, offset=offset)
-
