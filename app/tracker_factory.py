@@ -12,6 +12,7 @@ from pathlib import Path
 
 import torch
 
+from tpmri_core.commands.tracker_options import MIRROR_AVERAGE_DEFAULT
 from tpmri_core.errors import UserError
 from tpmri_core.tracking.tracker import Tracker, resolve_device
 from tpmri_core.weights import resolve_model
@@ -39,7 +40,7 @@ def build_tracker(
     weights: Path | str | None = None,
     device: str = "auto",
     cpu_threads: int | None = None,
-    mirror_average: bool = True,
+    mirror_average: bool = MIRROR_AVERAGE_DEFAULT,
 ) -> BuiltTracker:
     """Resolve the model (named weights, or the bundled default) and put it on `device`.
 

@@ -8,6 +8,7 @@ import math
 import pytest
 import torch
 
+from mirror_maps import with_mirror
 from tpmri_core.models.head import HeadMaps, decode_peak, merge_mirrored
 from tpmri_core.models.tpi import ALPHA_START, TemporalState
 from tpmri_core.models.tpmri import TPMRI, TPMRIOutput, _block_with_attention
@@ -338,23 +339,11 @@ def test_decode_peak_reads_the_box_at_the_peak() -> None:
     assert windowed_peak.item() < peak.item()
 
 
-def _mirror_of(maps: HeadMaps) -> HeadMaps:
-    """What a perfectly mirror-consistent model would output for the mirrored crop."""
-    offset = maps.offset.flip(-1).clone()
-    offset[:, 0] = 1.0 - offset[:, 0]
-    return HeadMaps(maps.score_logits.flip(-1), maps.size.flip(-1), offset)
-
-
-def _stack(first: HeadMaps, second: HeadMaps) -> HeadMaps:
-    return HeadMaps(*(torch.cat([a, b]) for a, b in zip(
-        (first.score_logits, first.size, first.offset), (second.score_logits, second.size, second.offset))))
-
-
 def test_merging_a_consistent_mirror_gives_back_the_crop_and_its_box() -> None:
     generator = torch.Generator().manual_seed(3)
     crop = HeadMaps(torch.randn(1, 1, 6, 6, generator=generator), torch.rand(1, 2, 6, 6, generator=generator),
                     torch.rand(1, 2, 6, 6, generator=generator))
-    merged = merge_mirrored(_stack(crop, _mirror_of(crop)))
+    merged = merge_mirrored(with_mirror(crop))
     torch.testing.assert_close(merged.score_logits, crop.score_logits, atol=1e-4, rtol=1e-4)
     torch.testing.assert_close(merged.size, crop.size)
     torch.testing.assert_close(merged.offset, crop.offset)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from mirror_maps import with_mirror
 from tpmri_core.benchmarking import moving_target_frames
 from tpmri_core.frames import RGBTFrame
 from tpmri_core.models.head import HeadMaps
@@ -238,14 +239,8 @@ def test_mirror_average_runs_both_views_and_maps_the_mirror_back(make_tiny_model
     def both_views(template, search_rgb, search_tir, state):
         seen.append((search_rgb, search_tir))
         out = single(template, search_rgb[:1], search_tir[:1], TemporalState(state.alpha[:1], state.response_gap[:1]))
-        maps = out.maps
-        offset = maps.offset.flip(-1).clone()
-        offset[:, 0] = 1.0 - offset[:, 0]
-        mirror = HeadMaps(maps.score_logits.flip(-1), maps.size.flip(-1), offset)
-        joined = HeadMaps(*(torch.cat([a, b]) for a, b in zip(
-            (maps.score_logits, maps.size, maps.offset), (mirror.score_logits, mirror.size, mirror.offset))))
         alpha = torch.cat([out.alpha, out.alpha])
-        return TPMRIOutput(joined, alpha=alpha, state=TemporalState(alpha, torch.cat([out.state.response_gap] * 2)))
+        return TPMRIOutput(with_mirror(out.maps), alpha=alpha, state=TemporalState(alpha, torch.cat([out.state.response_gap] * 2)))
 
     tracker.forward = both_views
     result = tracker.track(frames[1])

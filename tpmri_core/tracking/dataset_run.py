@@ -154,5 +154,6 @@ def _track_jobs(
             save_checkpoint(resolved.model.cpu(), weights, resolved.variant)
         # 'spawn': a forked child of a process that has used torch's thread pool can hang.
         context = multiprocessing.get_context("spawn")
-        with context.Pool(min(workers, len(jobs)), initializer=_start_worker, initargs=(str(weights), device, mirror_average)) as pool:
+        initargs = (str(weights), device, mirror_average)
+        with context.Pool(min(workers, len(jobs)), initializer=_start_worker, initargs=initargs) as pool:
             yield from pool.imap_unordered(_worker_track, jobs)
