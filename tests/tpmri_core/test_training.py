@@ -218,3 +218,52 @@ def test_precision_bf16_autocasts_on_cpu_only_when_asked(tmp_path):
     rows = list(csv.DictReader((out / "log.csv").open()))
     assert len(rows) == 3 and all(np.isfinite(float(r["loss"])) for r in rows)
     assert load_checkpoint(out / "model.safetensors").model.blocks[0].attn.qkv.weight.dtype == torch.float32
+
+
+def test_the_synthetic_pool_at_a_clip_follows_from_the_clip_index_alone():
+    """Jumping straight to a clip (as a resumed run does) holds the same scenes as drawing every clip before it,
+    and each refresh replaces the oldest scene."""
+    from tpmri_core.training.sources import SyntheticClipSource
+
+    def source() -> SyntheticClipSource:
+        return SyntheticClipSource(seed=3, pool_size=3, sequence_frames=4, refresh_every=2, width=96, height=64)
+
+    walked = source()
+    for clip in range(11):
+        walked.seek(clip)
+    jumped = source()
+    jumped.seek(10)
+    assert walked.sequences_at(0) == [0, 1, 2]
+    assert walked.sequences_at(2) == [3, 1, 2]
+    assert walked.sequences_at(10) == [6, 7, 5]
+    for draw in range(8):
+        clip_a, clip_b = walked.sample(2, np.random.default_rng(draw)), jumped.sample(2, np.random.default_rng(draw))
+        np.testing.assert_array_equal(clip_a.search[-1].tir, clip_b.search[-1].tir)
+        np.testing.assert_array_equal(clip_a.template.rgb, clip_b.template.rgb)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_run_stopped_and_resumed_ends_with_the_weights_of_one_that_never_stopped(tmp_path, workers):
+    from tpmri_core.commands.train import SMOKE
+    from tpmri_core.training.config import TrainConfig
+    from tpmri_core.training.trainer import train
+
+    smoke = {k: v for k, v in SMOKE.items() if k != "steps"}
+
+    def config(name: str) -> TrainConfig:
+        return TrainConfig(**smoke, steps=5, synth_refresh_every=3, weight_average_decay=0.5, device="cpu",
+                           workers=workers, out_dir=str(tmp_path / name))
+
+    train(config("straight"), show_progress=False)
+    train(config("stopped"), show_progress=False, stop_at_step=2)
+    stopped = torch.load(tmp_path / "stopped" / "last.pt", weights_only=False)
+    assert stopped["step"] == 2
+    train(config("stopped"), resume=True, show_progress=False)
+    straight = torch.load(tmp_path / "straight" / "last.pt", weights_only=False)
+    resumed = torch.load(tmp_path / "stopped" / "last.pt", weights_only=False)
+    assert resumed["step"] == straight["step"] == 5
+    for part in ("model", "weight_average"):
+        for name, value in straight[part].items():
+            torch.testing.assert_close(resumed[part][name], value, rtol=0, atol=0, msg=f"{part}.{name}")
+    moved = [n for n, v in stopped["model"].items() if v.is_floating_point() and not torch.equal(v, straight["model"][n])]
+    assert moved, "steps 3 to 5 should have changed the weights"

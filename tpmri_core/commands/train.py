@@ -51,7 +51,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--checkpoint-every", type=float, default=defaults.checkpoint_every_s, help="seconds")
     parser.add_argument("--val-every", type=int, default=defaults.val_every, help="steps (0: never)")
     parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--resume", action="store_true", help="continue the run in --out")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out (exactly: same clips, same weights)")
+    parser.add_argument("--stop-at-step", type=int, metavar="STEP",
+                        help="end this run after STEP steps with a resumable checkpoint; the schedule still follows --steps")
     parser.add_argument("--smoke", action="store_true", help="a few tiny steps on CPU (for CI)")
     parser.set_defaults(run=run)
     return parser
@@ -99,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
     from tpmri_core.training.trainer import train
 
     config = config_from_args(args)
-    exported = train(config, resume=args.resume)
+    if args.stop_at_step is not None and args.stop_at_step < 1:
+        raise UserError(f"--stop-at-step {args.stop_at_step}: must be at least 1")
+    exported = train(config, resume=args.resume, stop_at_step=args.stop_at_step)
     print(f"weights written to {exported}")
     return 0

@@ -16,6 +16,10 @@ from tpmri_core.training.clips import LabelledFrame, RawClip, sample_clip_indice
 class ClipSource(Protocol):
     name: str
 
+    def seek(self, clip_index: int) -> None:
+        """Put the source in the state it has at the clip_index-th clip of its stream (a resumed run starts there)."""
+        ...
+
     def sample(self, clip_length: int, rng: np.random.Generator) -> RawClip: ...
 
 
@@ -23,15 +27,17 @@ TRAINING_SEED_FLOOR = 2**33  # above every seed `tpmri synth` can use (< 2**32):
 
 
 class SyntheticClipSource:
-    """A rotating pool of generated sequences kept in memory; one is replaced every `refresh_every` clips,
-    so training sees an endless stream of new scenes without writing anything to disk.
+    """A rotating pool of generated sequences kept in memory, so training sees an endless stream of new scenes
+    without writing anything to disk. Every `refresh_every` clips the oldest sequence makes way for a new one;
+    which sequences the pool holds at any clip follows from the clip's index alone, so a run resumed at step k
+    trains on the same scenes as one that never stopped.
 
     Args:
         seed: base seed; sequence k uses TRAINING_SEED_FLOOR + seed * 1_000_003 + k, which no
             `tpmri synth` run (seeds below 2**32) can produce.
         pool_size: sequences held at once.
         sequence_frames: frames per generated sequence.
-        refresh_every: clips sampled between two replacements.
+        refresh_every: clips drawn between two replacements.
         max_gap: largest template-to-search distance in frames.
     """
 
@@ -51,29 +57,41 @@ class SyntheticClipSource:
 
         self.config = SynthConfig(width=width, height=height)
         self.seed = seed
+        self.pool_size = pool_size
         self.sequence_frames = sequence_frames
         self.refresh_every = refresh_every
         self.max_gap = max_gap
-        self._next_sequence = 0
-        self._since_refresh = 0
-        self._pool = [self._generate() for _ in range(pool_size)]
+        self._pool: dict[int, tuple[int, list[LabelledFrame]]] = {}
+        self.seek(0)
 
-    def _generate(self) -> list[LabelledFrame]:
+    def sequences_at(self, clip_index: int) -> list[int]:
+        """The sequence number in each pool slot at a clip: refresh r (after r * refresh_every clips) puts
+        sequence pool_size + r - 1 into slot (r - 1) % pool_size, replacing the oldest."""
+        last_refresh = clip_index // self.refresh_every - 1  # zero-based; -1 before the first
+        numbers = []
+        for slot in range(self.pool_size):
+            if last_refresh < slot:
+                numbers.append(slot)
+            else:
+                numbers.append(self.pool_size + last_refresh - (last_refresh - slot) % self.pool_size)
+        return numbers
+
+    def seek(self, clip_index: int) -> None:
+        for slot, number in enumerate(self.sequences_at(clip_index)):
+            if self._pool.get(slot, (None,))[0] != number:
+                self._pool[slot] = (number, self._generate(number))
+
+    def _generate(self, number: int) -> list[LabelledFrame]:
         from tpmri_core.data.synth import generate_sequence
 
-        seed = TRAINING_SEED_FLOOR + self.seed * 1_000_003 + self._next_sequence
-        self._next_sequence += 1
+        seed = TRAINING_SEED_FLOOR + self.seed * 1_000_003 + number
         return [
             LabelledFrame(f.rgb, f.tir, f.box_xywh_rgb, f.events)
             for f in generate_sequence(seed, self.sequence_frames, self.config)
         ]
 
     def sample(self, clip_length: int, rng: np.random.Generator) -> RawClip:
-        self._since_refresh += 1
-        if self._since_refresh >= self.refresh_every:
-            self._since_refresh = 0
-            self._pool[int(rng.integers(len(self._pool)))] = self._generate()
-        frames = self._pool[int(rng.integers(len(self._pool)))]
+        frames = self._pool[int(rng.integers(self.pool_size))][1]
         clean = [i for i, f in enumerate(frames) if not f.events]
         template, previous = sample_clip_indices(len(frames), clip_length, self.max_gap, rng, clean)
         return RawClip(frames[template], frames[previous], tuple(frames[previous + 1 : previous + 1 + clip_length]))
@@ -89,6 +107,9 @@ class DatasetClipSource:
             raise UserError(f"dataset {dataset} at {root} has no sequences")
         self.sequences: list[Sequence] = [load_sequence(dataset, root, name) for name in names]
         self.max_gap = max_gap
+
+    def seek(self, clip_index: int) -> None:
+        """Nothing to do: the sequences are on disk and each clip's generator decides everything."""
 
     def _labelled(self, sequence: Sequence, index: int) -> LabelledFrame:
         frame = sequence.read_frame(index)
@@ -121,6 +142,10 @@ class MixedClipSource:
         self.sources = list(sources)
         self.probabilities = np.array(weights, dtype=np.float64) / total
         self.name = "+".join(s.name for s in sources)
+
+    def seek(self, clip_index: int) -> None:
+        for source in self.sources:
+            source.seek(clip_index)
 
     def sample(self, clip_length: int, rng: np.random.Generator) -> RawClip:
         source = self.sources[int(rng.choice(len(self.sources), p=self.probabilities))]

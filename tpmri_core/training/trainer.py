@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import itertools
 import json
 import math
 import os
@@ -78,7 +79,12 @@ def parse_data_spec(spec: str, seed: int, config: TrainConfig) -> tuple[ClipSour
 
 
 class ClipStream(IterableDataset):
-    """Endless augmented clips; each process and each loader worker draws from its own seed."""
+    """Endless augmented clips that depend only on the seed, the rank, the number of loader workers and the step:
+    clip j of step k is drawn with its own generator from the scenes its worker holds at that step. A run
+    resumed at any step therefore trains on exactly the clips of one that never stopped.
+
+    The loader takes step start_step + i from worker i % workers, so each worker serves one lane of steps
+    (those congruent to its lane modulo the worker count) and keeps that lane's pool of synthetic scenes."""
 
     def __init__(self, config: TrainConfig, template_size: int, search_size: int, rank: int, start_step: int) -> None:
         super().__init__()
@@ -90,18 +96,21 @@ class ClipStream(IterableDataset):
 
     def __iter__(self) -> Iterator:
         worker = get_worker_info()
-        worker_id = worker.id if worker is not None else 0
-        stream_seed = [self.config.seed, self.rank, worker_id, self.start_step]
-        rng = np.random.default_rng(stream_seed)
-        # Different processes and workers (and a resumed run) must not generate the same scenes.
-        scene_seed = self.config.seed + 7919 * (1 + self.rank * 64 + worker_id) + 104_729 * self.start_step
+        worker_id, workers = (worker.id, worker.num_workers) if worker is not None else (0, 1)
+        lane = (self.start_step + worker_id) % workers
+        # Different processes and lanes must not generate the same scenes.
+        scene_seed = self.config.seed + 7919 * (1 + self.rank * 64 + lane)
         sources = [parse_data_spec(s, scene_seed, self.config) for s in self.config.data]
         source = MixedClipSource([s for s, _ in sources], [w for _, w in sources])
         jitter, augment = JitterConfig(), AugmentConfig(failure_probability=self.config.sensor_failure)
-        while True:
-            raw = source.sample(self.config.clip_length, rng)
-            clip = crop_clip(raw, self.template_size, self.search_size, jitter, rng)
-            yield augment_clip(clip, rng, augment)
+        batch_size = self.config.batch_size
+        for step in itertools.count(self.start_step + worker_id, workers):
+            for j in range(batch_size):
+                source.seek((step // workers) * batch_size + j)
+                rng = np.random.default_rng([self.config.seed, self.rank, step, j])
+                raw = source.sample(self.config.clip_length, rng)
+                clip = crop_clip(raw, self.template_size, self.search_size, jitter, rng)
+                yield augment_clip(clip, rng, augment)
 
 
 class ClipUnroller(nn.Module):
@@ -212,8 +221,9 @@ def _distributed() -> tuple[int, int, int]:
     return dist.get_rank(), world, int(os.environ.get("LOCAL_RANK", "0"))
 
 
-def train(config: TrainConfig, resume: bool = False, show_progress: bool = True) -> Path:
-    """Run (or resume) a training run; returns the exported weights' path."""
+def train(config: TrainConfig, resume: bool = False, show_progress: bool = True, stop_at_step: int | None = None) -> Path:
+    """Run (or resume) a training run; returns the exported weights' path. stop_at_step ends it early with a
+    resumable checkpoint (for machines that are only lent for a while); resuming continues it exactly."""
     rank, world, local_rank = _distributed()
     device = resolve_device(config.device)
     if device.type == "cuda" and world > 1:
@@ -238,6 +248,8 @@ def train(config: TrainConfig, resume: bool = False, show_progress: bool = True)
         if averaged is not None and "weight_average" in saved:
             averaged.load_state_dict(saved["weight_average"])
         start_step = int(saved["step"])
+        if "torch_rng" in saved:
+            torch.set_rng_state(saved["torch_rng"].cpu())
         if rank == 0:
             print(f"resuming {out_dir} at step {start_step}")
     elif rank == 0:
@@ -256,6 +268,8 @@ def train(config: TrainConfig, resume: bool = False, show_progress: bool = True)
         prefetch_factor=4 if config.workers > 0 else None,
         pin_memory=device.type == "cuda",
         worker_init_fn=_single_threaded_worker,
+        # Forking a process whose OpenMP threads have run (an earlier run, a validation) can deadlock the child.
+        multiprocessing_context="spawn" if config.workers > 0 else None,
     )
     autocast = _autocast(device, config.precision)
     log = _CsvLog(out_dir / "log.csv", ["step", "loss", "focal", "giou", "l1", "alpha_loss", "lr", "clips_per_s", "elapsed_s"]) if rank == 0 else None
@@ -268,7 +282,8 @@ def train(config: TrainConfig, resume: bool = False, show_progress: bool = True)
     batches = iter(loader)
     model.train()
     step = start_step
-    for step in range(start_step, config.steps):
+    last_step = config.steps if stop_at_step is None else max(start_step, min(stop_at_step, config.steps))
+    for step in range(start_step, last_step):
         batch = next(batches).to(device)
         with autocast:
             loss, stats = unroller(batch)
@@ -296,7 +311,7 @@ def train(config: TrainConfig, resume: bool = False, show_progress: bool = True)
             score = quick_validation(exported, config.val_sequences, config.val_frames, device)
             val_log.write(dict(step=done, sr=round(score.sr, 2), pr=round(score.pr, 2), elapsed_s=round(time.time() - started, 1)))
             model.train()
-        if rank == 0 and (time.time() - last_checkpoint > config.checkpoint_every_s or done == config.steps):
+        if rank == 0 and (time.time() - last_checkpoint > config.checkpoint_every_s or done == last_step):
             _save_resumable(resume_path, model, optimizer, scheduler, done, averaged)
             save_checkpoint(exported, out_dir / EXPORT_FILE, config.variant, _export_metadata(config, done))
             last_checkpoint = time.time()
@@ -310,7 +325,8 @@ def _save_resumable(
     path: Path, model: TPMRI, optimizer: torch.optim.Optimizer, scheduler: object, step: int, averaged: AveragedModel | None
 ) -> None:
     partial = path.with_suffix(".tmp")
-    state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "step": step}
+    state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "step": step,
+             "torch_rng": torch.get_rng_state()}
     if averaged is not None:
         state["weight_average"] = averaged.state_dict()
     torch.save(state, partial)
