@@ -108,7 +108,7 @@ def test_batches_stay_uint8_and_normalise_on_the_device_exactly_as_the_tracker_d
     torch.testing.assert_close(tir_network_input(batch.template_tir)[1], tir_to_tensor(clips[1].template_tir)[0])
 
 
-def test_smoke_training_runs_writes_loadable_weights_and_resumes(tmp_path):
+def test_smoke_training_runs_writes_loadable_weights_and_resumes(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["train", "--smoke", "--out", str(out)]) == 0
     rows = list(csv.DictReader((out / "log.csv").open()))
@@ -119,6 +119,18 @@ def test_smoke_training_runs_writes_loadable_weights_and_resumes(tmp_path):
     assert main(["train", "--smoke", "--steps", "5", "--out", str(out), "--resume"]) == 0
     rows = list(csv.DictReader((out / "log.csv").open()))
     assert [int(r["step"]) for r in rows] == [1, 2, 3, 4, 5]
+    assert "note: resuming with settings that differ" in capsys.readouterr().out  # --steps 3 -> 5
+
+
+def test_resuming_from_an_older_checkpoint_logs_each_step_once(tmp_path):
+    out = tmp_path / "run"
+    assert main(["train", "--smoke", "--steps", "4", "--stop-at-step", "2", "--out", str(out)]) == 0
+    with (out / "log.csv").open("a") as handle:  # a step logged after the last checkpoint, then a crash
+        handle.write("3,1,1,1,1,1,1,1,1\n")
+    assert main(["train", "--smoke", "--steps", "4", "--out", str(out), "--resume"]) == 0
+    rows = list(csv.DictReader((out / "log.csv").open()))
+    assert [int(r["step"]) for r in rows] == [1, 2, 3, 4]
+    assert float(rows[2]["loss"]) != 1.0
 
 
 def test_weight_average_is_what_gets_exported_and_it_survives_resuming(tmp_path):

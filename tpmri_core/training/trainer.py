@@ -205,6 +205,14 @@ class _CsvLog:
             with path.open("w", newline="") as handle:
                 csv.writer(handle).writerow(columns)
 
+    def drop_after(self, step: int) -> None:
+        """Forget rows logged after a checkpoint's step: a resumed run logs those steps again."""
+        with self.path.open(newline="") as handle:
+            rows = list(csv.reader(handle))
+        kept = rows[:1] + [row for row in rows[1:] if row and int(row[0]) <= step]
+        with self.path.open("w", newline="") as handle:
+            csv.writer(handle).writerows(kept)
+
     def write(self, row: dict[str, float]) -> None:
         with self.path.open("a", newline="") as handle:
             csv.writer(handle).writerow([row[c] for c in self.columns])
@@ -252,6 +260,7 @@ def train(config: TrainConfig, resume: bool = False, show_progress: bool = True,
             torch.set_rng_state(saved["torch_rng"].cpu())
         if rank == 0:
             print(f"resuming {out_dir} at step {start_step}")
+            _report_changed_settings(out_dir / "config.json", config)
     elif rank == 0:
         (out_dir / "config.json").write_text(json.dumps(dataclasses.asdict(config), indent=2))
 
@@ -274,6 +283,9 @@ def train(config: TrainConfig, resume: bool = False, show_progress: bool = True,
     autocast = _autocast(device, config.precision)
     log = _CsvLog(out_dir / "log.csv", ["step", "loss", "focal", "giou", "l1", "alpha_loss", "lr", "clips_per_s", "elapsed_s"]) if rank == 0 else None
     val_log = _CsvLog(out_dir / "val.csv", ["step", "sr", "pr", "elapsed_s"]) if rank == 0 else None
+    for csv_log in (log, val_log):
+        if csv_log is not None:
+            csv_log.drop_after(start_step)
 
     exported: TPMRI = model if averaged is None else averaged.module
     started = last_checkpoint = last_log = time.time()
@@ -319,6 +331,17 @@ def train(config: TrainConfig, resume: bool = False, show_progress: bool = True,
     if world > 1:
         dist.barrier()
     return out_dir / EXPORT_FILE
+
+
+def _report_changed_settings(saved_config: Path, config: TrainConfig) -> None:
+    """Say which settings differ from the run's config.json: only the same command resumes a run exactly."""
+    if not saved_config.exists():
+        return
+    before = json.loads(saved_config.read_text())
+    now = json.loads(json.dumps(dataclasses.asdict(config)))
+    changed = [f"{key} {before.get(key)!r} -> {value!r}" for key, value in now.items() if before.get(key) != value]
+    if changed:
+        print(f"note: resuming with settings that differ from {saved_config}: {'; '.join(changed)}")
 
 
 def _save_resumable(
