@@ -12,10 +12,17 @@ from tpmri_core.models.head import HeadMaps
 from tpmri_core.models.checkpoint import load_checkpoint
 from tpmri_core.tracking.preprocess import rgb_to_tensor, tir_to_tensor
 from tpmri_core.training.batching import collate_clips, rgb_network_input, tir_network_input
+from tpmri_core.commands.train import SMOKE
 from tpmri_core.training.clips import JitterConfig, LabelledFrame, RawClip, crop_clip
+from tpmri_core.training.config import TrainConfig
 from tpmri_core.training.losses import alpha_supervision_loss, focal_loss, tracking_loss
 from tpmri_core.training.targets import center_cells, gaussian_center_map
 from tpmri_live.tpmri_command import main
+
+
+def _smoke_config(**overrides) -> TrainConfig:
+    """The --smoke settings (small scenes, tiny batches) with the given fields replaced."""
+    return TrainConfig(**{**SMOKE, **overrides})
 
 
 def test_gaussian_map_peaks_at_the_centre_cell():
@@ -203,13 +210,10 @@ def test_sensor_failure_sets_how_often_training_clips_lose_a_modality():
     exclusive), at 0 only the synthetic scenes' own events break a modality."""
     from itertools import islice
 
-    from tpmri_core.commands.train import SMOKE
-    from tpmri_core.training.config import TrainConfig
     from tpmri_core.training.trainer import ClipStream
 
     def broken_share(failure: float) -> float:
-        smoke = {k: v for k, v in SMOKE.items() if k != "steps"}
-        config = TrainConfig(**smoke, sensor_failure=failure, clip_length=3)
+        config = _smoke_config(sensor_failure=failure, clip_length=3)
         clips = list(islice(iter(ClipStream(config, 32, 64, rank=0, start_step=0)), 40))
         return float(np.mean([(c.rgb_broken | c.tir_broken).any() for c in clips]))
 
@@ -256,15 +260,11 @@ def test_the_synthetic_pool_at_a_clip_follows_from_the_clip_index_alone():
 
 @pytest.mark.parametrize("workers", [0, 2])
 def test_a_run_stopped_and_resumed_ends_with_the_weights_of_one_that_never_stopped(tmp_path, workers):
-    from tpmri_core.commands.train import SMOKE
-    from tpmri_core.training.config import TrainConfig
     from tpmri_core.training.trainer import train
 
-    smoke = {k: v for k, v in SMOKE.items() if k != "steps"}
-
     def config(name: str) -> TrainConfig:
-        return TrainConfig(**smoke, steps=5, synth_refresh_every=3, weight_average_decay=0.5, device="cpu",
-                           workers=workers, out_dir=str(tmp_path / name))
+        return _smoke_config(steps=5, synth_refresh_every=3, weight_average_decay=0.5, device="cpu",
+                             workers=workers, out_dir=str(tmp_path / name))
 
     train(config("straight"), show_progress=False)
     train(config("stopped"), show_progress=False, stop_at_step=2)

@@ -61,7 +61,8 @@ class SyntheticClipSource:
         self.sequence_frames = sequence_frames
         self.refresh_every = refresh_every
         self.max_gap = max_gap
-        self._pool: dict[int, tuple[int, list[LabelledFrame]]] = {}
+        self._numbers: list[int | None] = [None] * pool_size  # the sequence number each slot holds
+        self._frames: list[list[LabelledFrame]] = [[] for _ in range(pool_size)]
         self.seek(0)
 
     def sequences_at(self, clip_index: int) -> list[int]:
@@ -78,8 +79,8 @@ class SyntheticClipSource:
 
     def seek(self, clip_index: int) -> None:
         for slot, number in enumerate(self.sequences_at(clip_index)):
-            if self._pool.get(slot, (None,))[0] != number:
-                self._pool[slot] = (number, self._generate(number))
+            if self._numbers[slot] != number:
+                self._numbers[slot], self._frames[slot] = number, self._generate(number)
 
     def _generate(self, number: int) -> list[LabelledFrame]:
         from tpmri_core.data.synth import generate_sequence
@@ -91,7 +92,7 @@ class SyntheticClipSource:
         ]
 
     def sample(self, clip_length: int, rng: np.random.Generator) -> RawClip:
-        frames = self._pool[int(rng.integers(self.pool_size))][1]
+        frames = self._frames[int(rng.integers(self.pool_size))]
         clean = [i for i, f in enumerate(frames) if not f.events]
         template, previous = sample_clip_indices(len(frames), clip_length, self.max_gap, rng, clean)
         return RawClip(frames[template], frames[previous], tuple(frames[previous + 1 : previous + 1 + clip_length]))
