@@ -10,7 +10,7 @@ from pathlib import Path
 from tpmri_core.commands.tracker_options import add_mirror_average_flag
 from tpmri_core.data.sequences import DATASET_NAMES, list_sequences
 from tpmri_core.errors import UserError
-from tpmri_core.tracking.dataset_run import SequenceOutcome, run_dataset
+from tpmri_core.tracking.dataset_run import SequenceOutcome, default_workers, run_dataset
 from tpmri_core.tracking.tracker import resolve_device
 from tpmri_core.weights import resolve_model
 
@@ -29,7 +29,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--split", choices=("train", "test"), help="LasHeR split (default: test)")
     parser.add_argument("--weights", type=Path, help="TPMRI weights file (.safetensors)")
     parser.add_argument("--variant", help="model variant (default: the one the weights hold, else the default)")
-    parser.add_argument("--workers", type=int, default=1, help="parallel tracking processes (default 1)")
+    parser.add_argument(
+        "--workers", type=int,
+        help="parallel tracking processes, one thread each (default: one per CPU core on cpu, 1 on cuda); "
+        "on the CPU the boxes do not depend on it",
+    )
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     add_mirror_average_flag(parser)
     parser.add_argument("--no-eval", action="store_true", help="only track; do not evaluate")
@@ -50,7 +54,7 @@ def _progress_line(done: int, total: int, outcome: SequenceOutcome) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.workers < 1:
+    if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers must be at least 1, got {args.workers}")
     if args.split is not None and args.dataset != "lasher":
         raise UserError(f"--split applies to lasher only, not {args.dataset}")
@@ -66,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.dataset}: {len(names)} sequences with {resolved.describe()} -> {args.results}", flush=True)
 
     outcomes = run_dataset(
-        resolved, args.dataset, args.root, names, args.results, device=args.device, workers=args.workers,
+        resolved, args.dataset, args.root, names, args.results, device=args.device,
+        workers=args.workers or default_workers(args.device, len(names)),
         mirror_average=args.mirror_average,
         on_outcome=lambda done, total, outcome: print(_progress_line(done, total, outcome), flush=True),
     )
