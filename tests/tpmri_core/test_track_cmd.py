@@ -202,13 +202,13 @@ def test_benchmark_with_two_workers_gives_the_same_boxes(capsys, tmp_path, weigh
 
 def test_run_dataset_tracks_on_one_thread_and_gives_the_setting_back(monkeypatch, tmp_path, weights, dataset_root) -> None:
     threads_while_tracking = []
-    track_one = dataset_run._track_one
+    track = dataset_run.run_sequence
 
-    def spy(tracker, job):
+    def spy(tracker, sequence):
         threads_while_tracking.append(torch.get_num_threads())
-        return track_one(tracker, job)
+        return track(tracker, sequence)
 
-    monkeypatch.setattr(dataset_run, "_track_one", spy)
+    monkeypatch.setattr(dataset_run, "run_sequence", spy)
     torch.set_num_threads(2)
     try:
         run_dataset(resolve_model(None, weights), "rgbt234", dataset_root, ["seq1", "seq3"], tmp_path, device="cpu")
@@ -218,11 +218,12 @@ def test_run_dataset_tracks_on_one_thread_and_gives_the_setting_back(monkeypatch
         torch.set_num_threads(2)
 
 
-def test_default_workers_is_one_per_core_at_most_one_per_sequence(monkeypatch) -> None:
+def test_default_workers_is_one_per_usable_core_on_the_cpu(monkeypatch) -> None:
     monkeypatch.setattr(dataset_run.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
-    assert default_workers("cpu", sequences=60) == 4
-    assert default_workers("cpu", sequences=3) == 3
-    assert default_workers("cpu", sequences=0) == 1
+    assert default_workers("cpu") == 4
+    monkeypatch.delattr(dataset_run.os, "sched_getaffinity")  # macOS and Windows have no affinity call
+    monkeypatch.setattr(dataset_run.os, "cpu_count", lambda: 6)
+    assert default_workers("cpu") == 6
 
 
 def test_benchmark_mirror_average_reaches_every_worker(capsys, tmp_path, weights, dataset_root) -> None:

@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
 
     outcomes = run_dataset(
         resolved, args.dataset, args.root, names, args.results, device=args.device,
-        workers=args.workers or default_workers(args.device, len(names)),
+        workers=args.workers or default_workers(args.device),
         mirror_average=args.mirror_average,
         on_outcome=lambda done, total, outcome: print(_progress_line(done, total, outcome), flush=True),
     )

@@ -65,10 +65,21 @@ class _Job:
     results_dir: Path
 
 
+@contextmanager
+def _one_torch_thread() -> Iterator[None]:
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
 def _track_one(tracker: Tracker, job: _Job) -> SequenceOutcome:
     try:
         sequence = load_sequence(job.dataset, job.root, job.name)
-        run: SequenceRun = run_sequence(tracker, sequence)
+        with _one_torch_thread():
+            run: SequenceRun = run_sequence(tracker, sequence)
     except UserError as error:
         return SequenceOutcome(job.name, "failed", error=str(error))
     write_boxes_file(result_file(job.results_dir, job.name), run.boxes_xywh)
@@ -81,7 +92,6 @@ _worker_tracker: Tracker | None = None
 
 def _start_worker(weights: str, device: str, mirror_average: bool) -> None:
     global _worker_tracker
-    torch.set_num_threads(1)
     _worker_tracker = Tracker(load_checkpoint(weights).model, device=device, mirror_average=mirror_average)
 
 
@@ -137,21 +147,13 @@ def run_dataset(
     return [outcomes[name] for name in names]
 
 
-def default_workers(device: str, sequences: int) -> int:
-    """One worker per available core on the CPU (each tracks on one thread), one on a GPU."""
+def default_workers(device: str) -> int:
+    """One worker per core this process may use on the CPU (each tracks on one thread), one on a GPU."""
     if resolve_device(device).type != "cpu":
         return 1
-    return max(1, min(len(os.sched_getaffinity(0)), sequences))
-
-
-@contextmanager
-def _one_torch_thread() -> Iterator[None]:
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
+    if hasattr(os, "sched_getaffinity"):  # Linux: the cores this process may run on
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _track_jobs(
@@ -165,9 +167,7 @@ def _track_jobs(
         except ValueError as error:
             raise UserError(str(error)) from None
         for job in jobs:
-            with _one_torch_thread():
-                outcome = _track_one(tracker, job)
-            yield outcome
+            yield _track_one(tracker, job)
         return
     try:
         resolve_device(device)  # a bad device fails here, once, not in every worker
