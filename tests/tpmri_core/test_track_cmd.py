@@ -209,13 +209,14 @@ def test_run_dataset_tracks_on_one_thread_and_gives_the_setting_back(monkeypatch
         return track(tracker, sequence)
 
     monkeypatch.setattr(dataset_run, "run_sequence", spy)
+    original = torch.get_num_threads()
     torch.set_num_threads(2)
     try:
         run_dataset(resolve_model(None, weights), "rgbt234", dataset_root, ["seq1", "seq3"], tmp_path, device="cpu")
         assert threads_while_tracking == [1, 1]
         assert torch.get_num_threads() == 2
     finally:
-        torch.set_num_threads(2)
+        torch.set_num_threads(original)
 
 
 def test_default_workers_is_one_per_usable_core_on_the_cpu(monkeypatch) -> None:
