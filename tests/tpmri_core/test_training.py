@@ -221,6 +221,47 @@ def test_sensor_failure_sets_how_often_training_clips_lose_a_modality():
     assert broken_share(0.0) < 0.8
 
 
+def _gradient_clip(rng: np.random.Generator):
+    """A clip whose frames are a left-to-right ramp, so tone curves and polarity show in the pixel values."""
+    ramp = np.tile(np.linspace(10, 245, 160), (120, 1)).astype(np.uint8)
+    frames = [LabelledFrame(np.repeat(ramp[..., None], 3, axis=-1), ramp.copy(), (60.0, 40.0, 20.0, 30.0)) for _ in range(4)]
+    return crop_clip(RawClip(frames[0], frames[0], tuple(frames[1:])), 32, 64, JitterConfig(scale_sigma=0, center_factor=0), rng)
+
+
+def test_a_black_hot_sensor_style_inverts_template_and_search_alike():
+    from tpmri_core.training.augment import SensorStyle, _styled
+
+    clip = _gradient_clip(np.random.default_rng(0))
+    style = SensorStyle(tir_inverted=True)
+    rng = np.random.default_rng(1)
+    template = _styled(clip.template_tir, False, style.tir_gamma, style.tir_inverted, 0.0, 0.0, rng)
+    search = _styled(clip.search_tir, False, style.tir_gamma, style.tir_inverted, 0.0, 0.0, rng)
+    assert np.abs(template.astype(int) - (255 - clip.template_tir.astype(int))).max() <= 1
+    assert np.abs(search.astype(int) - (255 - clip.search_tir.astype(int))).max() <= 1
+    blurred = _styled(clip.search_rgb, True, 1.0, False, 2.0, 0.0, rng)
+    assert blurred.shape == clip.search_rgb.shape
+    assert np.abs(np.diff(blurred.astype(int), axis=2)).max() <= np.abs(np.diff(clip.search_rgb.astype(int), axis=2)).max()
+
+
+def test_sensor_style_changes_both_crops_of_a_clip_and_is_off_by_default():
+    from tpmri_core.training.augment import AugmentConfig, augment_clip
+
+    neutral = dict(flip_probability=0, brightness_range=(1, 1), contrast_range=(1, 1), colour_gain_sigma=0,
+                   grey_rgb_probability=0, failure_probability=0)
+    clip = _gradient_clip(np.random.default_rng(0))
+    plain = augment_clip(clip, np.random.default_rng(2), AugmentConfig(**neutral))
+    assert np.array_equal(plain.template_tir, clip.template_tir) and np.array_equal(plain.search_tir, clip.search_tir)
+    changed = 0
+    for seed in range(20):
+        styled = augment_clip(clip, np.random.default_rng(seed), AugmentConfig(**neutral, sensor_style_probability=1.0))
+        template_moved = np.abs(styled.template_tir.astype(int) - clip.template_tir).mean()
+        search_moved = np.abs(styled.search_tir.astype(int) - clip.search_tir).mean()
+        changed += template_moved > 1 and search_moved > 1
+    assert changed >= 15
+    with pytest.raises(ValueError, match="sensor_style"):
+        _smoke_config(sensor_style=1.5)
+
+
 def test_precision_bf16_autocasts_on_cpu_only_when_asked(tmp_path):
     from tpmri_core.training.trainer import _autocast
 

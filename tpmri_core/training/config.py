@@ -30,6 +30,8 @@ class TrainConfig:
             0 trains alpha from the tracking loss alone, as the paper does.
         sensor_failure: chance per clip that RGB fails part-way (and, separately, the same chance that TIR
             does), so the network learns to track on the other modality alone (see augment.augment_clip).
+        sensor_style: chance per clip of a camera style (thermal tone curve and polarity, blur, noise; the
+            same for template and search: augment.SensorStyle), so that the weights do not learn one camera's look.
         device: 'auto', 'cpu' or 'cuda'.
         precision: 'auto' (bf16 autocast on CUDA, fp32 on CPU), 'bf16' or 'fp32'. bf16 on CPU pays only on
             processors with bf16 instructions (AVX512-BF16/AMX): 1.4x on the development machine's EPYC.
@@ -61,6 +63,7 @@ class TrainConfig:
     pretrained: str | None = None
     alpha_weight: float = 0.0
     sensor_failure: float = 0.15
+    sensor_style: float = 0.0
     device: str = "auto"
     precision: str = "auto"
     workers: int = 0
@@ -89,6 +92,8 @@ class TrainConfig:
             raise ValueError(f"weight_average_decay must be in [0, 1), got {self.weight_average_decay}")
         if not 0.0 <= self.sensor_failure <= 0.5:
             raise ValueError(f"sensor_failure must be in [0, 0.5] (RGB and TIR each), got {self.sensor_failure}")
+        if not 0.0 <= self.sensor_style <= 1.0:
+            raise ValueError(f"sensor_style must be in [0, 1], got {self.sensor_style}")
         if not self.data:
             raise ValueError("at least one --data source is needed")
 

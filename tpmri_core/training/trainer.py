@@ -102,7 +102,8 @@ class ClipStream(IterableDataset):
         scene_seed = self.config.seed + 7919 * (1 + self.rank * 64 + lane)
         sources = [parse_data_spec(s, scene_seed, self.config) for s in self.config.data]
         source = MixedClipSource([s for s, _ in sources], [w for _, w in sources])
-        jitter, augment = JitterConfig(), AugmentConfig(failure_probability=self.config.sensor_failure)
+        jitter = JitterConfig()
+        augment = AugmentConfig(failure_probability=self.config.sensor_failure, sensor_style_probability=self.config.sensor_style)
         batch_size = self.config.batch_size
         for step in itertools.count(self.start_step + worker_id, workers):
             for j in range(batch_size):
