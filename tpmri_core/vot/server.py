@@ -52,9 +52,8 @@ class VotSession:
         frame = read_frame_pair(Path(rgb_path), Path(tir_path), self.frame_index)
         self.tracker.initialize(frame, box_xywh)
         self.initialized = True
-        box = self.tracker.box_xywh
-        assert box is not None
-        return VotAnswer(tuple(float(v) for v in box), 1.0)  # type: ignore[arg-type]
+        x, y, w, h = (float(v) for v in self.tracker.box_xywh)  # the box as the tracker clamped it to the image
+        return VotAnswer((x, y, w, h), 1.0)
 
     def track(self, rgb_path: Path | str, tir_path: Path | str) -> VotAnswer:
         """Locate the target in the next frame; confidence is the windowed peak score (0 on a lost step)."""
