@@ -23,6 +23,8 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "tpmri_core.commands.track",
     "tpmri_core.commands.benchmark",
     "tpmri_core.commands.synth",
+    "tpmri_core.commands.vot_workspace",
+    "tpmri_core.commands.vot_server",
     "tpmri_calibration.command",
 )
 

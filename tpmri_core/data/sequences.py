@@ -89,13 +89,22 @@ class Sequence:
         if not -len(self) <= index < len(self):
             raise IndexError(f"frame {index} out of range for {len(self)} frames of {self.name}")
         index %= len(self)
-        rgb = read_rgb_image(self.rgb_paths[index])
-        tir, tir_raw = read_tir_image(self.tir_paths[index])
-        height, width = rgb.shape[:2]
-        if tir.shape != (height, width):
-            tir = cv2.resize(tir, (width, height), interpolation=cv2.INTER_LINEAR)
-        t_s = index * NOMINAL_FRAME_INTERVAL_S
-        return RGBTFrame(rgb=rgb, tir=tir, t_rgb=t_s, t_tir=t_s, tir_raw=tir_raw, index=index)
+        return read_frame_pair(self.rgb_paths[index], self.tir_paths[index], index)
+
+
+def read_frame_pair(rgb_path: Path, tir_path: Path, index: int = 0) -> RGBTFrame:
+    """One frame from its two image files, the thermal one resized onto the RGB grid if sizes differ.
+
+    The datasets ship aligned pairs, some at different resolutions; a resize is all the registration
+    they need. Frame `index` gets the nominal time index / 30 s.
+    """
+    rgb = read_rgb_image(rgb_path)
+    tir, tir_raw = read_tir_image(tir_path)
+    height, width = rgb.shape[:2]
+    if tir.shape != (height, width):
+        tir = cv2.resize(tir, (width, height), interpolation=cv2.INTER_LINEAR)
+    t_s = index * NOMINAL_FRAME_INTERVAL_S
+    return RGBTFrame(rgb=rgb, tir=tir, t_rgb=t_s, t_tir=t_s, tir_raw=tir_raw, index=index)
 
 
 def read_rgb_image(path: Path) -> np.ndarray:
