@@ -23,6 +23,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "tpmri_core.commands.track",
     "tpmri_core.commands.benchmark",
     "tpmri_core.commands.synth",
+    "tpmri_core.commands.export",
     "tpmri_calibration.command",
 )
 

@@ -144,3 +144,19 @@ def test_cuda_graphs_and_bf16_track_like_eager_fp32(make_tiny_model) -> None:
     a = np.array([r.box_xywh for r in eager.track_sequence(iter(frames), box)])
     b = np.array([r.box_xywh for r in graphed.track_sequence(iter(frames), box)])
     assert graphed.backend.name == "torch" and np.mean(overlaps(a, b) > 0.8) >= 0.9
+
+
+def test_export_command_writes_both_graphs(capsys, tmp_path, make_tiny_model) -> None:
+    from tpmri_core.models.checkpoint import save_checkpoint
+    from tpmri_live.tpmri_command import main
+
+    weights = tmp_path / "tiny.safetensors"
+    save_checkpoint(make_tiny_model(seed=4), weights, "tpmri-tiny")
+    out = tmp_path / "onnx"
+    assert main(["export", "--weights", str(weights), "--format", "onnx", str(out), "--batch", "2"]) == 0
+    assert "onnx.checker passed" in capsys.readouterr().out
+    session = ort.InferenceSession(str(out / "tracking_step.onnx"), providers=["CPUExecutionProvider"])
+    assert session.get_inputs()[2].shape == [2, 3, 192, 192] and session.get_inputs()[4].shape == [2, 6]
+    assert main(["export", "--weights", str(weights), str(out), "--batch", "0"]) == 2
+    assert main(["export", "--weights", str(tmp_path / "missing.safetensors"), str(out)]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 2

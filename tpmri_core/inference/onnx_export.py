@@ -107,3 +107,18 @@ def export_graphs(model: TPMRI, out_dir: Path | str, batch: int = 1, opset: int 
         if check:
             onnx.checker.check_model(str(path))
     return graphs
+
+
+def largest_difference_from_pytorch(model: TPMRI, graphs: ExportedGraphs, batch: int) -> float:
+    """The largest absolute difference between ONNX Runtime's and PyTorch's outputs of both graphs on example inputs."""
+    import onnxruntime as ort
+
+    reference = model if next(model.parameters()).device.type == "cpu" else copy.deepcopy(model).cpu()
+    template_inputs, step_inputs = example_inputs(reference.float().eval(), batch)
+    with torch.no_grad():
+        expected = (*TemplateEncoder(reference)(*template_inputs), *TrackingStep(reference)(*step_inputs))
+    got = []
+    for path, names, inputs in ((graphs.template, TEMPLATE_INPUTS, template_inputs), (graphs.step, STEP_INPUTS, step_inputs)):
+        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        got += session.run(None, {name: tensor.numpy() for name, tensor in zip(names, inputs)})
+    return max(float(abs(a - b.numpy()).max()) for a, b in zip(got, expected))
