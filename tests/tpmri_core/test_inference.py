@@ -160,3 +160,24 @@ def test_export_command_writes_both_graphs(capsys, tmp_path, make_tiny_model) ->
     assert main(["export", "--weights", str(weights), str(out), "--batch", "0"]) == 2
     assert main(["export", "--weights", str(tmp_path / "missing.safetensors"), str(out)]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 2
+
+
+def test_every_tracking_command_offers_the_backend_and_tpmri_live_passes_it_on(keep_threads) -> None:
+    from tpmri_live.main import build_parser as live_parser
+    from tpmri_live.main import load_tracker
+    from tpmri_live.tpmri_command import build_parser
+
+    for argv in (["track", "seq", "--out", "x.txt"], ["benchmark", "--dataset", "gtot", "--root", "r", "--results", "d"], ["bench"]):
+        assert build_parser().parse_args(argv).backend == "auto"
+        assert build_parser().parse_args([*argv, "--backend", "torch"]).backend == "torch"
+    args = live_parser().parse_args(["--demo", "--device", "cpu", "--threads", "1", "--backend", "onnxruntime"])
+    tracker, _ = load_tracker(args)
+    assert tracker.backend.name == "onnxruntime" and tracker.backend.threads == 1
+
+
+@pytest.fixture
+def keep_threads():
+    """tpmri-live sets torch's thread count for its process; give the test session its setting back."""
+    previous = torch.get_num_threads()
+    yield
+    torch.set_num_threads(previous)
