@@ -181,3 +181,10 @@ def keep_threads():
     previous = torch.get_num_threads()
     yield
     torch.set_num_threads(previous)
+
+
+def test_a_model_without_tpi_runs_in_torch_under_auto_and_is_refused_by_onnxruntime(make_tiny_model) -> None:
+    model = make_tiny_model(use_tpi=False)
+    assert create_backend("auto", model, CPU, batch=1).name == "torch"
+    with pytest.raises(ValueError, match="use_tpi=False"):
+        create_backend("onnxruntime", model, CPU, batch=1)

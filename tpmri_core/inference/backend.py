@@ -74,6 +74,8 @@ def create_backend(
             are process-wide and set by the caller (torch.set_num_threads).
     """
     name = resolve_backend_name(backend, device)
+    if name == "onnxruntime" and backend == "auto" and model.tpi is None:
+        name = "torch"  # the graphs need the thermal path; the no-TPI ablation stays in PyTorch
     if name == "onnxruntime":
         if precision not in ("auto", "fp32"):
             raise ValueError(f"precision {precision!r} is PyTorch's (CUDA autocast); the onnxruntime backend runs fp32")
