@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from tpmri_core.boxes import parse_box_xywh
-from tpmri_core.commands.tracker_options import add_mirror_average_flag
+from tpmri_core.commands.tracker_options import add_tracker_options
 from tpmri_core.errors import UserError
 from tpmri_live.auto_select import AutoSelect, InitFromTruth, InitOnce
 from tpmri_live.capture.feed_factory import add_capture_arguments, feed_spec_from_args, open_feed
@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--variant", metavar="V", help="model variant (default: tpmri-tiny, or the one in --weights)")
     model.add_argument("--device", default="auto", help="auto, cpu or cuda (default: %(default)s)")
     model.add_argument("--threads", type=int, metavar="N", help="CPU threads for inference (default: all cores but one)")
-    add_mirror_average_flag(model)
+    add_tracker_options(model)
     run = parser.add_argument_group("run")
     run.add_argument("--init", metavar="X,Y,W,H", help="start tracking this box (RGB pixels) on the first frame")
     run.add_argument("--max-frames", type=int, metavar="N", help="exit after N processed frames")
@@ -142,7 +142,7 @@ def load_tracker(args: argparse.Namespace) -> tuple[TrackerLike, str]:
     """Import torch and build the tracker (slow: done before any camera starts)."""
     from tpmri_live.tracker_factory import build_tracker
 
-    built = build_tracker(args.variant, args.weights, args.device, args.threads, args.mirror_average)
+    built = build_tracker(args.variant, args.weights, args.device, args.threads, args.mirror_average, args.backend)
     return built.tracker, f"{built.description} on {built.device}"
 
 

@@ -25,6 +25,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "tpmri_core.commands.synth",
     "tpmri_core.commands.vot_workspace",
     "tpmri_core.commands.vot_server",
+    "tpmri_core.commands.export",
     "tpmri_calibration.command",
 )
 

@@ -6,14 +6,14 @@ hand the worker a fake tracker.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from tpmri_core.commands.tracker_options import MIRROR_AVERAGE_DEFAULT
+from tpmri_core.commands.tracker_options import BACKEND_DEFAULT, MIRROR_AVERAGE_DEFAULT
 from tpmri_core.errors import UserError
+from tpmri_core.inference.threads import live_inference_threads
 from tpmri_core.tracking.tracker import Tracker, resolve_device
 from tpmri_core.weights import resolve_model
 
@@ -27,26 +27,20 @@ class BuiltTracker:
     device: str
 
 
-def default_cpu_threads(cpu_count: int | None = None) -> int:
-    """Leave one core to capture and drawing: torch's threads wait for each other at every operation, so one
-    of them descheduled by a busy capture thread stalls the whole step (on 2 cores, 2 threads ran 40x slower
-    than 1 while videos were decoding)."""
-    cores = cpu_count or os.cpu_count() or 1
-    return max(1, min(cores - 1, 8))
-
-
 def build_tracker(
     variant: str | None = None,
     weights: Path | str | None = None,
     device: str = "auto",
     cpu_threads: int | None = None,
     mirror_average: bool = MIRROR_AVERAGE_DEFAULT,
+    backend: str = BACKEND_DEFAULT,
 ) -> BuiltTracker:
     """Resolve the model (named weights, or the bundled default) and put it on `device`.
 
     Args:
-        cpu_threads: torch's intra-op threads when running on the CPU (process-wide); None: all cores but one.
-        mirror_average: see Tracker (the commands' default).
+        cpu_threads: the model's threads on the CPU (torch's process-wide, and onnxruntime's); None: all cores
+            but one (tpmri_core.inference.threads.live_inference_threads).
+        mirror_average / backend: see Tracker (the commands' defaults).
 
     Raises:
         UserError: an unknown variant, a missing or unreadable weights file, or a device that is not there.
@@ -57,8 +51,13 @@ def build_tracker(
         torch_device = resolve_device(device)
     except ValueError as error:
         raise UserError(str(error)) from None
+    threads = cpu_threads or live_inference_threads()
     if torch_device.type == "cpu":
-        torch.set_num_threads(cpu_threads or default_cpu_threads())
+        torch.set_num_threads(threads)
     resolved = resolve_model(variant, weights)
-    tracker = Tracker(resolved.model, device=str(torch_device), mirror_average=mirror_average)
+    try:
+        tracker = Tracker(resolved.model, device=str(torch_device), mirror_average=mirror_average, backend=backend,
+                          threads=threads if torch_device.type == "cpu" else None)
+    except ValueError as error:
+        raise UserError(str(error)) from None
     return BuiltTracker(tracker=tracker, description=resolved.describe(), device=str(torch_device))

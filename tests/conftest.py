@@ -1,4 +1,4 @@
-"""Fixtures shared across test packages (none are autouse)."""
+"""Fixtures shared across test packages (only the cache folder is autouse)."""
 
 from __future__ import annotations
 
@@ -26,3 +26,18 @@ def make_tiny_model() -> Callable[..., TPMRI]:
         return build_model("tpmri-tiny", **overrides).eval()
 
     return make
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _onnx_cache_in_a_temporary_folder(tmp_path_factory):
+    """Commands that build ONNX graphs write them under XDG_CACHE_HOME: never the user's cache during tests.
+
+    (Session-wide, so one export serves every test with the same weights; spawned workers inherit it.)
+    """
+    previous = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = previous

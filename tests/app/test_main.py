@@ -13,6 +13,7 @@ import cv2
 import pytest
 
 from live_fakes import make_pair, target_box_at
+from tpmri_core.commands.tracker_options import MIRROR_AVERAGE_DEFAULT
 from tpmri_live.main import main
 
 
@@ -141,8 +142,10 @@ def test_window_demo_runs_to_max_frames_and_saves_a_screenshot(qtbot, tmp_path):
     assert not image.isNull() and image.width() >= 800
 
 
-@pytest.mark.parametrize("flags, expected", [([], True), (["--no-mirror-average"], False), (["--mirror-average"], True)])
-def test_the_live_tracker_averages_over_the_mirror_unless_told_not_to(flags, expected):
+@pytest.mark.parametrize(
+    "flags, expected", [([], MIRROR_AVERAGE_DEFAULT), (["--no-mirror-average"], False), (["--mirror-average"], True)]
+)
+def test_the_live_tracker_averages_over_the_mirror_as_told(flags, expected):
     import torch
 
     from tpmri_live.main import build_parser, load_tracker

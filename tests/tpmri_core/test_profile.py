@@ -6,7 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 
+from tpmri_core.benchmarking import csrt_available
+from tpmri_core.commands.tracker_options import MIRROR_AVERAGE_DEFAULT
 from tpmri_core.models.checkpoint import save_checkpoint
 from tpmri_core.models.variants import build_model
 from tpmri_core.profiling import profile_model
@@ -93,8 +96,14 @@ def test_bench_runs_with_a_weights_file(capsys, tiny_weights: Path) -> None:
     assert main(["bench", "--weights", str(tiny_weights), "--device", "cpu", "--frames", "3", "--size", "320x240", "--json"]) == 0
     report = _last_json(capsys.readouterr().out)
     assert report["fps"] > 0 and report["frames"] == 3 and report["median_ms"] <= report["p90_ms"] + 1e-9
-    assert report["mirror_average"]  # the default
-    assert main(["bench", "--weights", str(tiny_weights), "--device", "cpu", "--frames", "2", "--size", "320x240",
-                 "--no-mirror-average"]) == 0
+    assert report["mirror_average"] is MIRROR_AVERAGE_DEFAULT
+    assert report["backend"] == "onnxruntime" and report["threads"] == torch.get_num_threads()  # auto on a CPU
+    assert report["csrt_fps"] is None if not csrt_available() else report["csrt_fps"] > 0
+    threads = torch.get_num_threads()
+    try:
+        assert main(["bench", "--weights", str(tiny_weights), "--device", "cpu", "--frames", "2", "--size", "320x240",
+                     "--no-mirror-average", "--backend", "torch", "--threads", "1"]) == 0
+    finally:
+        torch.set_num_threads(threads)
     out = capsys.readouterr().out
-    assert " on cpu: " in out and "mirror" not in out
+    assert " on cpu (torch, 1 thread): " in out and "mirror" not in out

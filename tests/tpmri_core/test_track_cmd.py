@@ -229,7 +229,7 @@ def test_default_workers_is_one_per_usable_core_on_the_cpu(monkeypatch) -> None:
 
 def test_benchmark_mirror_average_reaches_every_worker(capsys, tmp_path, weights, dataset_root) -> None:
     common = ["--dataset", "rgbt234", "--root", str(dataset_root), "--weights", str(weights), "--device", "cpu",
-              "--no-eval"]  # mirror averaging is the default
+              "--no-eval", "--mirror-average"]
     assert main(["benchmark", *common, "--results", str(tmp_path), "--workers", "2"]) == 0
     model = resolve_model(None, weights).model
     sequence = load_sequence("rgbt234", dataset_root, "seq1")

@@ -7,7 +7,7 @@ import json
 import math
 from pathlib import Path
 
-from tpmri_core.commands.tracker_options import add_mirror_average_flag
+from tpmri_core.commands.tracker_options import add_tracker_options
 from tpmri_core.data.sequences import DATASET_NAMES, list_sequences
 from tpmri_core.errors import UserError
 from tpmri_core.tracking.dataset_run import SequenceOutcome, default_workers, run_dataset
@@ -35,7 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "on the CPU the boxes do not depend on it",
     )
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
-    add_mirror_average_flag(parser)
+    add_tracker_options(parser)
     parser.add_argument("--no-eval", action="store_true", help="only track; do not evaluate")
     parser.add_argument("--json", action="store_true", help="end with the evaluation's JSON line (as tpmri eval --json)")
     parser.set_defaults(run=run)
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     outcomes = run_dataset(
         resolved, args.dataset, args.root, names, args.results, device=args.device,
         workers=args.workers or default_workers(args.device),
-        mirror_average=args.mirror_average,
+        mirror_average=args.mirror_average, backend=args.backend,
         on_outcome=lambda done, total, outcome: print(_progress_line(done, total, outcome), flush=True),
     )
     tracked = sum(o.status == "tracked" for o in outcomes)

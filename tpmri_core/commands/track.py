@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from tpmri_core.boxes import parse_box_xywh
-from tpmri_core.commands.tracker_options import add_mirror_average_flag
+from tpmri_core.commands.tracker_options import add_tracker_options
 from tpmri_core.data.sequences import open_sequence
 from tpmri_core.errors import UserError
 from tpmri_core.tracking.run import run_sequence, write_boxes_file, write_details_csv
@@ -30,7 +30,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--variant", help="model variant (default: the one the weights hold, else the default)")
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     parser.add_argument("--layout", default="auto", help="sequence layout (default: recognised from the files)")
-    add_mirror_average_flag(parser)
+    add_tracker_options(parser)
     parser.add_argument("--details", type=Path, metavar="FILE", help="also write per-frame score and alpha as CSV")
     parser.set_defaults(run=run)
     return parser
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--out {args.out} is a folder; give a file name such as {args.out / (sequence.name + '.txt')}")
     resolved = resolve_model(args.variant, args.weights)
     try:
-        tracker = Tracker(resolved.model, device=args.device, mirror_average=args.mirror_average)
+        tracker = Tracker(resolved.model, device=args.device, mirror_average=args.mirror_average, backend=args.backend)
     except ValueError as error:
         raise UserError(str(error)) from None
     result = run_sequence(tracker, sequence, init_box)

@@ -26,6 +26,7 @@ import torch
 from tpmri_core.data.sequences import load_sequence
 from tpmri_core.errors import UserError
 from tpmri_core.models.checkpoint import load_checkpoint, save_checkpoint
+from tpmri_core.models.tpmri import TPMRI
 from tpmri_core.tracking.run import SequenceRun, run_sequence, write_boxes_file
 from tpmri_core.tracking.tracker import Tracker, resolve_device
 from tpmri_core.weights import ResolvedModel
@@ -90,9 +91,14 @@ def _track_one(tracker: Tracker, job: _Job) -> SequenceOutcome:
 _worker_tracker: Tracker | None = None
 
 
-def _start_worker(weights: str, device: str, mirror_average: bool) -> None:
+def _one_thread_tracker(model: TPMRI, device: str, mirror_average: bool, backend: str) -> Tracker:
+    """A tracker whose backend computes on one thread (torch's threads are set around each sequence)."""
+    return Tracker(model, device=device, mirror_average=mirror_average, backend=backend, threads=1)
+
+
+def _start_worker(weights: str, device: str, mirror_average: bool, backend: str) -> None:
     global _worker_tracker
-    _worker_tracker = Tracker(load_checkpoint(weights).model, device=device, mirror_average=mirror_average)
+    _worker_tracker = _one_thread_tracker(load_checkpoint(weights).model, device, mirror_average, backend)
 
 
 def _worker_track(job: _Job) -> SequenceOutcome:
@@ -110,6 +116,7 @@ def run_dataset(
     workers: int = 1,
     on_outcome: Callable[[int, int, SequenceOutcome], None] | None = None,
     mirror_average: bool = False,
+    backend: str = "torch",
 ) -> list[SequenceOutcome]:
     """Track every sequence in `names` that has no result file yet; return one outcome per name, in order.
 
@@ -122,6 +129,7 @@ def run_dataset(
         workers: processes tracking in parallel (1: in this process); each tracks on one thread.
         on_outcome: called as (done count, total, outcome) after each sequence, in completion order.
         mirror_average: track with Tracker(mirror_average=True).
+        backend: the tracker's inference backend (see Tracker).
     """
     if workers < 1:
         raise UserError(f"--workers must be at least 1, got {workers}")
@@ -142,7 +150,7 @@ def run_dataset(
         else:
             pending.append(_Job(dataset, Path(root), name, results_dir))
 
-    for outcome in _track_jobs(resolved, pending, device, workers, mirror_average):
+    for outcome in _track_jobs(resolved, pending, device, workers, mirror_average, backend):
         report(outcome)
     return [outcomes[name] for name in names]
 
@@ -157,13 +165,13 @@ def default_workers(device: str) -> int:
 
 
 def _track_jobs(
-    resolved: ResolvedModel, jobs: list[_Job], device: str, workers: int, mirror_average: bool
+    resolved: ResolvedModel, jobs: list[_Job], device: str, workers: int, mirror_average: bool, backend: str
 ) -> Iterator[SequenceOutcome]:
     if not jobs:
         return
     if workers == 1 or len(jobs) == 1:
         try:
-            tracker = Tracker(resolved.model, device=device, mirror_average=mirror_average)
+            tracker = _one_thread_tracker(resolved.model, device, mirror_average, backend)
         except ValueError as error:
             raise UserError(str(error)) from None
         for job in jobs:
@@ -180,6 +188,6 @@ def _track_jobs(
             save_checkpoint(resolved.model.cpu(), weights, resolved.variant)
         # 'spawn': a forked child of a process that has used torch's thread pool can hang.
         context = multiprocessing.get_context("spawn")
-        initargs = (str(weights), device, mirror_average)
+        initargs = (str(weights), device, mirror_average, backend)
         with context.Pool(min(workers, len(jobs)), initializer=_start_worker, initargs=initargs) as pool:
             yield from pool.imap_unordered(_worker_track, jobs)

@@ -1,12 +1,12 @@
 """The two-method tracker: `initialize(frame, box_xywh)`, then `track(frame) -> TrackResult` per frame.
 
-It owns the geometry (crops, Hann window, mapping back, clamping), the device and precision, and TMR's
-temporal state, which it resets on every `initialize` and never updates from a non-finite step.
+It owns the geometry (crops, Hann window, mapping back, clamping), the device, and TMR's temporal state,
+which it resets on every `initialize` and never updates from a non-finite step. The network runs through
+an inference backend (tpmri_core.inference: PyTorch or ONNX Runtime), which only computes.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 from collections.abc import Iterator
@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from tpmri_core.frames import RGBTFrame
+from tpmri_core.inference.backend import create_backend
 from tpmri_core.models.head import decode_peak, merge_mirrored
 from tpmri_core.models.tpi import TemporalState
 from tpmri_core.models.tpmri import TPMRI, TemplateTokens
@@ -63,6 +64,8 @@ class Tracker:
         hann_window: weight the score map with a Hann window (favours small motion, as OSTrack does).
         mirror_average: also run the left-right mirrored template and search crops (as a batch of two,
             each with its own TMR state) and average the two views' maps: about 1.7x the compute on a CPU.
+        backend: 'torch', 'onnxruntime' or 'auto' (the fastest for the device; see inference.backend).
+        threads: the onnxruntime backend's CPU threads (None: torch's thread count).
     """
 
     def __init__(
@@ -73,12 +76,14 @@ class Tracker:
         compile_model: bool = False,
         hann_window: bool = True,
         mirror_average: bool = False,
+        backend: str = "torch",
+        threads: int | None = None,
     ) -> None:
         self.device = resolve_device(device)
         self.model = model.to(self.device).eval()
-        self.autocast_dtype = self._autocast_dtype(precision)
-        forward = self.model.forward_with_template
-        self.forward = torch.compile(forward, mode="reduce-overhead") if compile_model else forward
+        batch = 2 if mirror_average else 1
+        self.backend = create_backend(backend, self.model, self.device, batch, precision, compile_model, threads)
+        self.forward = self.backend.step
         map_h, map_w = model.layout.search_hw
         window = torch.outer(torch.hann_window(map_h + 2, periodic=False)[1:-1], torch.hann_window(map_w + 2, periodic=False)[1:-1])
         self.window = window.to(self.device) if hann_window else None
@@ -86,20 +91,6 @@ class Tracker:
         self._template: TemplateTokens | None = None
         self._box_xywh: np.ndarray | None = None
         self._state: TemporalState | None = None
-
-    def _autocast_dtype(self, precision: str) -> torch.dtype | None:
-        if precision not in ("auto", "fp32", "bf16", "fp16"):
-            raise ValueError(f"precision {precision!r} must be auto, fp32, bf16 or fp16")
-        if self.device.type != "cuda" or precision == "fp32":
-            return None
-        if precision == "auto":
-            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        return torch.bfloat16 if precision == "bf16" else torch.float16
-
-    def _autocast(self) -> contextlib.AbstractContextManager[None]:
-        if self.autocast_dtype is None:
-            return contextlib.nullcontext()
-        return torch.autocast(device_type=self.device.type, dtype=self.autocast_dtype)
 
     @property
     def box_xywh(self) -> np.ndarray | None:
@@ -128,8 +119,8 @@ class Tracker:
         box = validate_box_xywh(box_xywh, frame.size_wh)
         box = clamp_box_xywh(box, frame.size_wh, MIN_BOX_PX)
         transform = crop_transform(box, TEMPLATE_FACTOR, self.model.template_size)
-        with torch.inference_mode(), self._autocast():
-            self._template = self.model.embed_template(*self._crop_pair(frame, transform))
+        with torch.inference_mode():
+            self._template = self.backend.embed_template(*self._crop_pair(frame, transform))
         self._box_xywh = box
         self.reset()
 
@@ -143,8 +134,7 @@ class Tracker:
         search_rgb, search_tir = self._crop_pair(frame, transform)
         cropped = time.perf_counter()
 
-        with self._autocast():
-            output = self.forward(self._template, search_rgb, search_tir, self._state)
+        output = self.forward(self._template, search_rgb, search_tir, self._state)
         maps = merge_mirrored(output.maps) if self.mirror_average else output.maps
         box_crop, score = decode_peak(maps, self.window)
         values = torch.cat([box_crop.flatten(), score.flatten(), output.alpha.flatten()]).float().cpu().numpy()
