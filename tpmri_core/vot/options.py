@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tpmri_core.commands.tracker_options import MIRROR_AVERAGE_DEFAULT, add_mirror_average_flag
+from tpmri_core.commands.tracker_options import BACKEND_DEFAULT, MIRROR_AVERAGE_DEFAULT, add_backend_flag, add_mirror_average_flag
 from tpmri_core.errors import UserError
 from tpmri_core.tracking.tracker import Tracker, resolve_device
 from tpmri_core.weights import ResolvedModel, resolve_model
@@ -23,6 +23,7 @@ ENV_WEIGHTS = "TPMRI_WEIGHTS"
 ENV_VARIANT = "TPMRI_VARIANT"
 ENV_DEVICE = "TPMRI_DEVICE"
 ENV_MIRROR_AVERAGE = "TPMRI_MIRROR_AVERAGE"
+ENV_BACKEND = "TPMRI_BACKEND"
 _TRUE_WORDS = ("1", "true", "yes", "on")
 _FALSE_WORDS = ("0", "false", "no", "off")
 
@@ -35,18 +36,20 @@ class TrackerOptions:
         weights: TPMRI weights file; None: the bundled default weights.
         variant: model variant; None: the one the weights hold.
         device: 'auto', 'cpu' or 'cuda'.
-        mirror_average: average over the mirrored crops, as the other commands do by default.
+        mirror_average: average over the mirrored crops (the other commands' default unless asked).
+        backend: what runs the network: 'auto', 'torch' or 'onnxruntime'.
     """
 
     weights: Path | None = None
     variant: str | None = None
     device: str = "auto"
     mirror_average: bool = MIRROR_AVERAGE_DEFAULT
+    backend: str = BACKEND_DEFAULT
 
     def environment(self) -> dict[str, str]:
         """The environment variables that give a server these options (weights as an absolute path:
         the toolkit starts trackers in a temporary folder)."""
-        env = {ENV_DEVICE: self.device, ENV_MIRROR_AVERAGE: "1" if self.mirror_average else "0"}
+        env = {ENV_DEVICE: self.device, ENV_MIRROR_AVERAGE: "1" if self.mirror_average else "0", ENV_BACKEND: self.backend}
         if self.weights is not None:
             env[ENV_WEIGHTS] = str(Path(self.weights).absolute())
         if self.variant is not None:
@@ -61,8 +64,9 @@ def add_tracker_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--variant", help=f"model variant (default: the one the weights hold; ${ENV_VARIANT})")
     group.add_argument("--device", help=f"auto, cpu or cuda (default: auto; ${ENV_DEVICE})")
     add_mirror_average_flag(group)
+    add_backend_flag(group)
     # None marks "not given" so that the environment can fill it in.
-    parser.set_defaults(mirror_average=None)
+    parser.set_defaults(mirror_average=None, backend=None)
 
 
 def tracker_options(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> TrackerOptions:
@@ -77,6 +81,7 @@ def tracker_options(args: argparse.Namespace, environ: Mapping[str, str] | None 
         variant=args.variant or _non_empty(environ.get(ENV_VARIANT)),
         device=args.device or _non_empty(environ.get(ENV_DEVICE)) or "auto",
         mirror_average=mirror_average,
+        backend=args.backend or _non_empty(environ.get(ENV_BACKEND)) or BACKEND_DEFAULT,
     )
 
 
@@ -106,7 +111,7 @@ def build_tracker(options: TrackerOptions) -> tuple[Tracker, ResolvedModel]:
         raise UserError(f"weights file {options.weights} not found")
     resolved = resolve_model(options.variant, options.weights, allow_untrained=False)
     try:
-        tracker = Tracker(resolved.model, device=options.device, mirror_average=options.mirror_average)
+        tracker = Tracker(resolved.model, device=options.device, mirror_average=options.mirror_average, backend=options.backend)
     except ValueError as error:
         raise UserError(str(error)) from None
     return tracker, resolved
