@@ -26,12 +26,12 @@ from typing import NoReturn
 from tpmri_core.boxes import parse_box_xywh
 from tpmri_core.commands.tracker_options import add_mirror_average_flag
 from tpmri_core.errors import UserError
-from tpmri_live.auto_select import AutoSelect, InitFromTruth, InitOnce
+from tpmri_live.pipeline.auto_select import AutoSelect, InitFromTruth, InitOnce
 from tpmri_live.capture.feed_factory import add_capture_arguments, feed_spec_from_args, open_feed
 from tpmri_live.capture.feeds import PairFeed, PairSourceFeed
-from tpmri_live.palettes import PALETTE_NAMES
-from tpmri_live.replay_feed import MAX_SPEED, ReplayFeed
-from tpmri_live.worker import InferenceWorker, TrackerLike, WorkerUpdate
+from tpmri_live.pipeline.palettes import PALETTE_NAMES
+from tpmri_live.pipeline.replay_feed import MAX_SPEED, ReplayFeed
+from tpmri_live.pipeline.worker import InferenceWorker, TrackerLike, WorkerUpdate
 
 PROG = "tpmri-live"
 EXIT_USER_ERROR = 2
@@ -140,7 +140,7 @@ def source_text(args: argparse.Namespace) -> str:
 
 def load_tracker(args: argparse.Namespace) -> tuple[TrackerLike, str]:
     """Import torch and build the tracker (slow: done before any camera starts)."""
-    from tpmri_live.tracker_factory import build_tracker
+    from tpmri_live.pipeline.tracker_factory import build_tracker
 
     built = build_tracker(args.variant, args.weights, args.device, args.threads, args.mirror_average)
     return built.tracker, f"{built.description} on {built.device}"

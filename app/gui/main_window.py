@@ -32,15 +32,15 @@ from PySide6.QtWidgets import (
 
 from tpmri_core.frames import RGBTFrame
 from tpmri_core.tracking.result import TrackResult
-from tpmri_live.replay_feed import ReplayPosition
+from tpmri_live.pipeline.replay_feed import ReplayPosition
 from tpmri_live.gui.alpha_plot import AlphaPlot
 from tpmri_live.gui.frame_view import FrameView
 from tpmri_live.gui.status_strip import StatusStrip
 from tpmri_live.gui.trust_bar import TrustBar
 from tpmri_live.gui.worker_thread import WorkerThread
-from tpmri_live.palettes import PALETTE_NAMES, blend_rgb_tir, colorize_tir
-from tpmri_live.rate_monitor import RateMonitor
-from tpmri_live.worker import WorkerUpdate, latency_ms
+from tpmri_live.pipeline.palettes import PALETTE_NAMES, blend_rgb_tir, colorize_tir
+from tpmri_live.pipeline.rate_monitor import RateMonitor
+from tpmri_live.pipeline.worker import WorkerUpdate, latency_ms
 
 # 'side by side' shows the thermal camera's own image with the box mapped through the calibration;
 # 'registered' shows the thermal image warped onto the RGB grid (what the tracker sees); 'blended' lays it over RGB.

@@ -13,7 +13,7 @@ import time
 from PySide6.QtCore import QObject, QThread, Signal
 
 from tpmri_live.capture.feeds import PairFeed
-from tpmri_live.worker import InferenceWorker, WorkerUpdate
+from tpmri_live.pipeline.worker import InferenceWorker, WorkerUpdate
 
 
 class WorkerThread(QThread):

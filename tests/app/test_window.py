@@ -17,8 +17,8 @@ from live_fakes import FakeTracker, ListPairSource, ManualFeed, StallingPairSour
 from tpmri_live.capture.feeds import PairSourceFeed
 from tpmri_live.gui.main_window import MainWindow
 from tpmri_live.gui.worker_thread import WorkerThread
-from tpmri_live.replay_feed import ReplayFeed
-from tpmri_live.worker import InferenceWorker
+from tpmri_live.pipeline.replay_feed import ReplayFeed
+from tpmri_live.pipeline.worker import InferenceWorker
 
 WAIT_MS = 10_000  # generous: the CI machine may be busy; waits end as soon as the condition holds
 
@@ -179,7 +179,7 @@ def test_palettes_and_the_blended_view(qtbot, open_window):
     assert window.tir_view.isHidden() and window.opacity_slider.isEnabled()
     window.opacity_slider.setValue(100)  # all thermal: the blended view shows the iron-coloured thermal image
     image = window.rgb_view._image
-    from tpmri_live.palettes import palette_lut
+    from tpmri_live.pipeline.palettes import palette_lut
 
     pixel = image.pixelColor(0, 0)
     assert (pixel.red(), pixel.green(), pixel.blue()) == tuple(int(v) for v in palette_lut("iron")[30])
@@ -266,7 +266,7 @@ def test_the_widgets_do_not_import_torch():
     import subprocess
     import sys
 
-    code = "import sys, tpmri_live.gui.main_window, tpmri_live.gui.worker_thread, tpmri_live.worker; print('torch' in sys.modules)"
+    code = "import sys, tpmri_live.gui.main_window, tpmri_live.gui.worker_thread, tpmri_live.pipeline.worker; print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.strip() == "False"
 
@@ -274,7 +274,7 @@ def test_the_widgets_do_not_import_torch():
 def test_lost_target_and_status_only_updates_keep_what_is_on_screen(qtbot, open_window):
     from tpmri_core.frames import RGBTFrame
     from tpmri_core.tracking.result import TrackResult
-    from tpmri_live.worker import WorkerUpdate
+    from tpmri_live.pipeline.worker import WorkerUpdate
 
     feed = ManualFeed()
     window = open_window(feed)

@@ -11,10 +11,10 @@ import pytest
 
 from live_fakes import FakeTracker, ManualFeed, make_pair, target_box_at
 from tpmri_calibration.calibration_file import Calibration
-from tpmri_live.auto_select import InitFromTruth, InitOnce
+from tpmri_live.pipeline.auto_select import InitFromTruth, InitOnce
 from tpmri_live.capture.registrar import FrameRegistrar
 from tpmri_live.capture.synthetic import SEQUENCE_START_EVENT
-from tpmri_live.worker import InferenceWorker, WorkerUpdate
+from tpmri_live.pipeline.worker import InferenceWorker, WorkerUpdate
 
 
 def run_until(worker: InferenceWorker, condition, max_steps: int = 200) -> list[WorkerUpdate]:

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from live_fakes import FakeTracker, ListPairSource, make_pair
-from tpmri_live.auto_select import InitFromTruth
+from tpmri_live.pipeline.auto_select import InitFromTruth
 from tpmri_live.capture.file_sources import ImageSequenceSource
 from tpmri_live.capture.pair_sources import IndexedPairSource
-from tpmri_live.replay_feed import ReplayFeed, pair_count
-from tpmri_live.worker import InferenceWorker
+from tpmri_live.pipeline.replay_feed import ReplayFeed, pair_count
+from tpmri_live.pipeline.worker import InferenceWorker
 
 FPS = 32.0  # exact binary fractions keep the fake clock's arithmetic exact
 

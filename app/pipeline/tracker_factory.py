@@ -1,6 +1,6 @@
 """Build the tracker the worker runs: the only module of the application that touches torch.
 
-Kept apart from `tpmri_live.worker` so the worker and the Qt window import without torch, and tests can
+Kept apart from `tpmri_live.pipeline.worker` so the worker and the Qt window import without torch, and tests can
 hand the worker a fake tracker.
 """
 

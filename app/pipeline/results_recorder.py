@@ -17,7 +17,7 @@ import numpy as np
 from tpmri_core.errors import UserError
 from tpmri_core.frames import RGBTFrame
 from tpmri_core.tracking.result import TrackResult
-from tpmri_live.annotate import annotate_pair
+from tpmri_live.pipeline.annotate import annotate_pair
 
 CSV_NAME = "results.csv"
 MAX_WAITING_ROWS = 10_000

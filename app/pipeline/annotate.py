@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from tpmri_core.frames import RGBTFrame
-from tpmri_live.palettes import colorize_tir
+from tpmri_live.pipeline.palettes import colorize_tir
 
 BOX_COLOUR_RGB = (0, 230, 118)
 LOST_COLOUR_RGB = (255, 82, 82)

@@ -1,7 +1,7 @@
 """The inference loop as a plain object: take the newest pair, run the tracker, publish a result.
 
 No Qt and no torch here: the tracker comes in as any object with `initialize(frame, box_xywh)` and
-`track(frame) -> TrackResult` (built by `tpmri_live.tracker_factory`, or a fake in tests), pairs come
+`track(frame) -> TrackResult` (built by `tpmri_live.pipeline.tracker_factory`, or a fake in tests), pairs come
 from a capture `PairFeed` (`wait_latest` always hands out the newest pair), and results go out as
 frozen dataclasses of numpy arrays through a `publish` callable. The window runs `run()` in a QThread
 (`tpmri_live.gui.worker_thread`); `--headless` runs the very same loop in the main thread.
@@ -27,13 +27,13 @@ import numpy as np
 from tpmri_core.errors import UserError
 from tpmri_core.frames import RGBTFrame
 from tpmri_core.tracking.result import TrackResult
-from tpmri_live.auto_select import AutoSelect
+from tpmri_live.pipeline.auto_select import AutoSelect
 from tpmri_live.capture.feeds import FeedStatus, PairFeed
 from tpmri_live.capture.timed_frames import RegisteredPair
-from tpmri_live.rate_monitor import RateMonitor
-from tpmri_live.replay_feed import ReplayControls, ReplayPosition
-from tpmri_live.results_recorder import ResultsRecorder
-from tpmri_live.track_history import HistorySnapshot, TrackHistory
+from tpmri_live.pipeline.rate_monitor import RateMonitor
+from tpmri_live.pipeline.replay_feed import ReplayControls, ReplayPosition
+from tpmri_live.pipeline.results_recorder import ResultsRecorder
+from tpmri_live.pipeline.track_history import HistorySnapshot, TrackHistory
 
 _LOG = logging.getLogger(__name__)
 
