@@ -42,6 +42,7 @@ def annotate_pair(
     alpha_mean: float | None = None,
     lost: bool = False,
     palette: str = "inferno",
+    note: str = "",
 ) -> np.ndarray:
     """(H, 2W, 3) uint8 RGB: the RGB image left, the paletted thermal view right, the box on both.
 
@@ -60,6 +61,8 @@ def annotate_pair(
         parts.append(f"alpha {alpha_mean:.2f} (1 = RGB)")
     if lost:
         parts.append("LOST")
+    if note:
+        parts.append(note)
     draw_label(rgb, "  ".join(parts), (8, 20))
     draw_label(tir, "TIR", (8, 20))
     return np.concatenate([rgb, tir], axis=1)

@@ -14,15 +14,19 @@ import torch
 
 from tpmri_core.commands.tracker_options import MIRROR_AVERAGE_DEFAULT
 from tpmri_core.errors import UserError
+from tpmri_core.tracking.target_state import ReacquiringTracker
 from tpmri_core.tracking.tracker import Tracker, resolve_device
 from tpmri_core.weights import resolve_model
 
 
 @dataclass(frozen=True)
 class BuiltTracker:
-    """The tracker and how to describe it in the status bar ('tpmri-tiny (tpmri-tiny-synth.safetensors) on cpu')."""
+    """The tracker and how to describe it in the status bar ('tpmri-tiny (tpmri-tiny-synth.safetensors) on cpu').
 
-    tracker: Tracker
+    The tracker judges its target state and searches again when it loses the target (ReacquiringTracker).
+    """
+
+    tracker: ReacquiringTracker
     description: str
     device: str
 
@@ -60,5 +64,5 @@ def build_tracker(
     if torch_device.type == "cpu":
         torch.set_num_threads(cpu_threads or default_cpu_threads())
     resolved = resolve_model(variant, weights)
-    tracker = Tracker(resolved.model, device=str(torch_device), mirror_average=mirror_average)
+    tracker = ReacquiringTracker(Tracker(resolved.model, device=str(torch_device), mirror_average=mirror_average))
     return BuiltTracker(tracker=tracker, description=resolved.describe(), device=str(torch_device))
