@@ -295,3 +295,63 @@ def test_lost_target_and_status_only_updates_keep_what_is_on_screen(qtbot, open_
     window.show_update(WorkerUpdate(frame=None, tir_camera=None, result=lost, t_ready_s=None, **common))
     assert window.target_state_label.text() == "Lost" and window.rgb_view._box_caption == "lost"
     assert window.frames_shown == 1
+
+
+def test_a_camera_that_stops_leaves_the_other_tracked_and_the_status_honest(qtbot, open_window):
+    from live_fakes import GappyCamera
+    from tpmri_live.capture.feeds import CameraPairFeed
+
+    tir = GappyCamera("tir", gap_at=20, gap_s=1.5)  # the thermal camera goes silent for 1.5 s, then comes back
+    feed = CameraPairFeed(GappyCamera("rgb"), tir)
+    tracker = FakeTracker()
+    window = open_window(feed, tracker, auto_select=start_once(tracker))
+    qtbot.waitUntil(tir.in_gap.is_set, timeout=WAIT_MS)
+    tracked_before = len(tracker.tracked)
+    qtbot.waitUntil(lambda: window.last_update.streams_down == {"tir"}, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: len(tracker.tracked) > tracked_before + 5, timeout=WAIT_MS)  # tracking goes on
+    assert not tir.resumed.is_set()
+    assert window.streams_label.text() == "Thermal stream down · tracking on RGB alone"
+    assert "down" in window.status_strip.tir_label.text() and "live" in window.status_strip.rgb_label.text()
+    assert window.tir_view.banner == "THERMAL STREAM DOWN · tracking on RGB alone" and window.rgb_view.banner == ""
+    assert window.target_state_label.text() == "Tracking"
+    assert window._frame.tir.mean() < 40  # what the tracker gets for thermal: a dead sensor's frame
+
+    qtbot.waitUntil(tir.resumed.is_set, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.last_update.streams_down == frozenset() and window.streams_label.text() == "", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window._frame.tir.max() > 200, timeout=WAIT_MS)  # real thermal pairs again
+    assert "live" in window.status_strip.tir_label.text() and window.tir_view.banner == ""
+    assert len(tracker.initialized) == 1  # never restarted: the tracker (and TMR's state) carried on
+
+
+def test_a_hidden_target_is_lost_then_reacquired_without_a_click(qtbot, open_window):
+    from live_fakes import TemplateMatchTracker
+    from tpmri_core.data.synth import SynthConfig, generate_sequence
+    from tpmri_core.evaluation.box_errors import overlaps
+    from tpmri_core.evaluation.reacquisition import hide_target
+    from tpmri_core.tracking.target_state import ReacquiringTracker, StateThresholds
+    from tpmri_live.capture.timed_frames import FramePair, TimedFrame
+    from tpmri_live.pipeline.auto_select import InitOnce
+
+    config = SynthConfig(width=320, height=240, scenario="clean", camera_motion=0.0, max_speed_px=1.5, target_size_px=(28.0, 40.0))
+    sequence = hide_target(list(generate_sequence(3, 90, config)), start=25, length=25)  # hidden for 1 s at 25 fps
+    assert sequence is not None
+
+    def make(index: int) -> FramePair:
+        frame = sequence.frames[index]
+        return FramePair(TimedFrame(frame.rgb, index / 25.0, index), TimedFrame(frame.tir, index / 25.0, index), index)
+
+    # Thresholds for this template matcher's scores (the model's own are in target_state.DEFAULT_THRESHOLDS).
+    tracker = ReacquiringTracker(TemplateMatchTracker(), StateThresholds(lost_below=0.5, uncertain_below=0.65, reacquire_above=0.7))
+    feed = ReplayFeed(ListPairSource(count=90, fps=25.0, make=make), speed=2.0)
+    window = open_window(feed, tracker, auto_select=InitOnce(tuple(sequence.boxes_xywh[0])))
+    seen: list[tuple[int, str]] = []
+    window.updateShown.connect(lambda: seen.append((window._frame.index if window._frame is not None else -1, window.target_state_label.text())))
+    qtbot.waitUntil(lambda: window.last_update is not None and window.last_update.replay.ended, timeout=WAIT_MS)
+    hidden = {text for index, text in seen if 35 <= index < 50}
+    after = [text for index, text in seen if index >= 70]
+    assert "Lost · searching" in hidden  # the window said so while the target was hidden
+    assert after and set(after) <= {"Tracking", "Uncertain"}  # and found it again, with no click
+    assert tracker.reacquisitions >= 1
+    final = window.last_update
+    iou = overlaps(np.array(final.box_xywh), sequence.boxes_xywh[final.frame.index if final.frame is not None else 89])[0]
+    assert iou >= 0.5

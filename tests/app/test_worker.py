@@ -257,3 +257,58 @@ def test_recording_writes_a_csv_row_per_pair_and_an_annotated_video(tmp_path):
     ok, picture = video.read()
     assert ok and picture.shape == (120, 320, 3)  # RGB | thermal side by side
     video.release()
+
+
+def test_a_scene_start_overtaken_in_the_slot_still_restarts_tracking_on_the_new_target():
+    feed, tracker = ManualFeed(), FakeTracker()
+    worker = InferenceWorker(feed, tracker, track_every_pair=True, auto_select=InitFromTruth(), poll_s=0.01)
+    feed.publish(make_pair(0, truth=True))
+    run_until(worker, fresh)
+    feed.publish(make_pair(1, truth=True, events=frozenset({SEQUENCE_START_EVENT})))
+    feed.publish(make_pair(2, truth=True))  # the new scene's first pair is replaced before the loop took it
+    run_until(worker, fresh)
+    assert tracker.initialized == [(0, target_box_at(0)), (2, target_box_at(2))]  # re-selected on the newer pair
+
+
+def test_answers_about_a_replaced_target_are_dropped():
+    feed, tracker = ManualFeed(), FakeTracker(step_s=0.5)
+    worker = InferenceWorker(feed, tracker, auto_select=InitFromTruth(), poll_s=0.01)
+    feed.publish(make_pair(0, truth=True))
+    run_until(worker, fresh)
+    feed.publish(make_pair(1, truth=True))
+    run_until(worker, fresh)
+    for _ in range(10):
+        worker.run_once()  # ~0.1 s: the slow step on pair 1 of the old scene is running
+    assert worker.runner.busy and tracker.tracked == []
+    feed.publish(make_pair(5, truth=True, events=frozenset({SEQUENCE_START_EVENT})))
+    update = run_until(worker, fresh)[-1]
+    assert update.box_xywh == target_box_at(5)  # the new target's box at once
+    run_until(worker, lambda u: not worker.runner.busy and len(tracker.initialized) == 2, max_steps=300)
+    later = run_until(worker, lambda u: True)[-1]
+    assert tracker.tracked == [1]  # the old step finished, and its answer was dropped:
+    assert later.box_xywh == target_box_at(5) and later.result is None and later.frames_tracked == 0
+
+
+def test_single_stream_pairs_are_tracked_and_their_rows_say_so(tmp_path):
+    from dataclasses import replace
+
+    from tpmri_live.capture.dead_stream import single_stream_pair
+
+    feed, tracker = ManualFeed(), FakeTracker()
+    worker = InferenceWorker(feed, tracker, track_every_pair=True, auto_select=InitOnce(target_box_at(0)), poll_s=0.01)
+    worker.start_recording(tmp_path / "rec", video=False)
+    pairs = [make_pair(0), make_pair(1)]
+    pairs.append(single_stream_pair(make_pair(2).rgb, "rgb", 2, (120, 160)))
+    pairs.append(replace(single_stream_pair(make_pair(3).tir, "tir", 3, (120, 160, 3))))
+    pairs.append(make_pair(4))
+    downs = []
+    for pair in pairs:
+        feed.publish(pair)
+        downs.append(run_until(worker, fresh)[-1].streams_down)
+    worker.stop_recording()
+    run_until(worker, lambda u: u.recording_dir is None, max_steps=50)
+    assert downs == [frozenset(), frozenset(), {"tir"}, {"rgb"}, frozenset()]
+    assert tracker.tracked == [1, 2, 3, 4] and len(tracker.initialized) == 1  # TMR's tracker carried on throughout
+    with open(tmp_path / "rec" / "results.csv", newline="") as handle:
+        states = [row["state"] for row in csv.DictReader(handle)]
+    assert states == ["init", "tracked", "tracked-rgb-only", "tracked-tir-only", "tracked"]
