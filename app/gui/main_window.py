@@ -54,6 +54,7 @@ VIEW_MODES: tuple[str, ...] = ("side by side", "registered", "blended")
 SPEEDS: tuple[tuple[str, float], ...] = (("0.25x", 0.25), ("0.5x", 0.5), ("1x", 1.0), ("2x", 2.0), ("4x", 4.0), ("every frame", 0.0))
 # The alpha(t) plot redraws at most this often: redrawing it at the cameras' rate costs the display its rate.
 PLOT_INTERVAL_S = 0.1
+STATUS_INTERVAL_S = 0.25
 TARGET_STATES = {  # target state -> (words, colour)
     "tracking": ("Tracking", "#66bb6a"),
     "uncertain": ("Uncertain", "#ffb74d"),
@@ -140,6 +141,7 @@ class MainWindow(QMainWindow):
         self._target_state: str | None = None
         self._streams_down: frozenset[str] = frozenset()
         self._plot_drawn_s = -math.inf
+        self._status_drawn_s = -math.inf
         self.stats = stats
         self._replay_known = False
         self._closing = False
@@ -484,20 +486,24 @@ class MainWindow(QMainWindow):
             state, colour = TARGET_STATES.get(update.target_state or "tracking", TARGET_STATES["tracking"])
             if update.paused:
                 state += " (paused)"
-        self.target_state_label.setText(state)
-        self.target_state_label.setStyleSheet(f"color: {colour};")
-        self.streams_label.setText(streams_text(update.streams_down, tracking=update.box_xywh is not None))
+        _set_text(self.target_state_label, state)
+        _set_style(self.target_state_label, f"color: {colour};")
+        _set_text(self.streams_label, streams_text(update.streams_down, tracking=update.box_xywh is not None))
         if result is not None and not result.lost:
-            self.score_label.setText(f"Score {result.score:.2f}")
-            self.alpha_label.setText(_alpha_words(result.alpha_mean))
+            _set_text(self.score_label, f"Score {result.score:.2f}")
+            _set_text(self.alpha_label, _alpha_words(result.alpha_mean))
             self.trust_bar.set_alpha(result.alpha_mean)
         else:
-            self.score_label.setText("Score –")
-            self.alpha_label.setText("alpha –")
+            _set_text(self.score_label, "Score –")
+            _set_text(self.alpha_label, "alpha –")
             self.trust_bar.set_alpha(None)
-        self.message_label.setText(update.message)
+        _set_text(self.message_label, update.message)
 
     def _show_status(self, update: WorkerUpdate, now_s: float) -> None:
+        # Rich-text labels cost a relayout each: the numbers change every frame, people read them a few times a second.
+        if now_s - self._status_drawn_s < STATUS_INTERVAL_S and update.frame is not None:
+            return
+        self._status_drawn_s = now_s
         self.status_strip.show_feed(update.feed, replay=update.replay is not None, paused=update.paused, down=update.streams_down)
         self.status_strip.show_rates(update.inference_fps, update.step_ms, update.box_xywh is not None, self._display_rate.rate_hz(now_s))
         self.status_strip.show_latency(self._latency_ms)
@@ -549,6 +555,18 @@ class MainWindow(QMainWindow):
             self.save_screenshot()
         self.stop_worker()
         super().closeEvent(event)
+
+
+def _set_text(label: QLabel, text: str) -> None:
+    """setText only when the text changes (each call re-lays the panel out)."""
+    if label.text() != text:
+        label.setText(text)
+
+
+def _set_style(label: QLabel, style: str) -> None:
+    """setStyleSheet only when it changes (each call re-polishes the widget)."""
+    if label.styleSheet() != style:
+        label.setStyleSheet(style)
 
 
 def streams_text(down: frozenset[str], tracking: bool) -> str:
