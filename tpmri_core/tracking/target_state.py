@@ -204,6 +204,8 @@ class ReacquiringTracker:
 
     def __getattr__(self, name: str) -> object:
         # Everything else (box_xywh, state of TMR, model, device) is the wrapped tracker's.
+        if name == "tracker":  # not set yet (copying, unpickling): no recursion
+            raise AttributeError(name)
         return getattr(self.tracker, name)
 
     def initialize(self, frame: RGBTFrame, box_xywh: BoxXYWH) -> None:
