@@ -7,7 +7,10 @@
     tpmri-live --replay SEQ_DIR --headless --out DIR    no window: writes results.csv and annotated.mp4
 
 Mistakes (bad flags, missing files, cameras that do not open, bad calibration or weights files) print
-one line and exit with status 2.
+one line and exit with status 2; a window that cannot open says why in a few lines (status 2). Every
+way out (closing the window, Ctrl-C, the end of a replay, --max-frames) closes results.csv and the video
+and stops every thread; a tracking step still running then is waited for a few seconds, and if it still
+has not returned the process ends without waiting for it (its result is not needed any more).
 """
 
 from __future__ import annotations
@@ -19,23 +22,28 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from tpmri_core.boxes import parse_box_xywh
 from tpmri_core.commands.tracker_options import add_tracker_options
 from tpmri_core.errors import UserError
-from tpmri_live.auto_select import AutoSelect, InitFromTruth, InitOnce
 from tpmri_live.capture.feed_factory import add_capture_arguments, feed_spec_from_args, open_feed
-from tpmri_live.capture.feeds import PairFeed, PairSourceFeed
-from tpmri_live.palettes import PALETTE_NAMES
-from tpmri_live.replay_feed import MAX_SPEED, ReplayFeed
-from tpmri_live.worker import InferenceWorker, TrackerLike, WorkerUpdate
+from tpmri_live.capture.feeds import CameraPairFeed, PairFeed, PairSourceFeed
+from tpmri_live.pipeline.auto_select import AutoSelect, InitFromTruth, InitOnce
+from tpmri_live.pipeline.palettes import PALETTE_NAMES
+from tpmri_live.pipeline.replay_feed import MAX_SPEED, ReplayFeed
+from tpmri_live.pipeline.run_stats import RunStats
+from tpmri_live.pipeline.worker import InferenceWorker, TrackerLike, WorkerUpdate
 
 PROG = "tpmri-live"
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
+# At exit, how long a tracking step still running is waited for before the process leaves without it.
+STEP_WAIT_S = 5.0
+# After the window closes, how long the loop may take to close results.csv and the video.
+CLOSE_WAIT_S = 30.0
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -79,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: 1 in the window, 0 headless; --pace fast means 0)",
     )
     run.add_argument("--palette", default="inferno", choices=PALETTE_NAMES, help="thermal palette (default: %(default)s)")
+    run.add_argument(
+        "--stats-json", metavar="PATH",
+        help="at exit, write the run's numbers as JSON: stream, display and inference rates, frames shown, "
+        "tracked and dropped, seconds in each target state",
+    )
     return parser
 
 
@@ -140,15 +153,22 @@ def source_text(args: argparse.Namespace) -> str:
 
 def load_tracker(args: argparse.Namespace) -> tuple[TrackerLike, str]:
     """Import torch and build the tracker (slow: done before any camera starts)."""
-    from tpmri_live.tracker_factory import build_tracker
+    from tpmri_live.pipeline.tracker_factory import build_tracker
 
     built = build_tracker(args.variant, args.weights, args.device, args.threads, args.mirror_average, args.backend)
     return built.tracker, f"{built.description} on {built.device}"
 
 
+def video_fps(feed: PairFeed, fallback: float = 25.0) -> float:
+    """The annotated video's rate: the source's nominal rate where it has one."""
+    source = getattr(feed, "source", None)
+    fps = getattr(source, "nominal_fps", None)
+    return float(fps) if fps else fallback
+
+
 def run_headless(worker: InferenceWorker, out_dir: Path, init_given: bool) -> int:
     """Run the loop in this thread, print progress, write results into `out_dir`."""
-    worker.start_recording(out_dir, fps=25.0, palette="inferno")
+    worker.start_recording(out_dir, fps=video_fps(worker.feed), palette="inferno")
     last_message = ""
     started_s = time.monotonic()
     last_print_s = started_s
@@ -166,7 +186,8 @@ def run_headless(worker: InferenceWorker, out_dir: Path, init_given: bool) -> in
         now_s = time.monotonic()
         if now_s - last_print_s >= 2.0:
             last_print_s = now_s
-            print(f"{PROG}: {update.frames_done} frames, inference {update.inference_fps:.1f} fps", file=sys.stderr)
+            down = f", {'/'.join(sorted(update.streams_down)).upper()} down" if update.streams_down else ""
+            print(f"{PROG}: {update.frames_done} frames, inference {update.inference_fps:.1f} fps{down}", file=sys.stderr)
 
     frames = worker.run(publish)
     if refused:
@@ -186,9 +207,18 @@ def drop_opencv_qt_paths() -> None:
             del os.environ[name]
 
 
+def check_window_can_open() -> None:
+    """Raise UserError (a few lines: cause and fix) when no window can open here; Qt would abort instead."""
+    drop_opencv_qt_paths()
+    from tpmri_live.gui.platform_check import window_problem
+
+    problem = window_problem()
+    if problem is not None:
+        raise UserError(problem)
+
+
 def run_window(args: argparse.Namespace, worker: InferenceWorker, model_text: str) -> int:
     """Open the window over the worker; returns when it closes."""
-    drop_opencv_qt_paths()
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -207,6 +237,7 @@ def run_window(args: argparse.Namespace, worker: InferenceWorker, model_text: st
         record_root=Path(args.out) if args.out else Path("runs"),
         screenshot_path=args.screenshot,
         palette=args.palette,
+        stats=worker.stats,
     )
     window.runFinished.connect(window.close)
     if args.record_results:
@@ -224,6 +255,12 @@ def run_window(args: argparse.Namespace, worker: InferenceWorker, model_text: st
         signal.signal(signal.SIGINT, previous_handler)
         ticker.stop()
         window.stop_worker()
+        # The loop never waits on a tracking step, so it ends at once; closing the results may take a moment
+        # (the video's last frames). Qt aborts the process if a QThread object dies while its thread runs.
+        if not thread.wait(int(CLOSE_WAIT_S * 1000)):
+            print(f"{PROG}: the inference loop did not end within {CLOSE_WAIT_S:.0f} s; leaving without it", file=sys.stderr)
+            sys.stderr.flush()
+            os._exit(0)
     if args.screenshot and window.screenshot_saved is None:
         raise UserError(f"--screenshot {args.screenshot}: could not write the image")
     return 0
@@ -236,34 +273,58 @@ def quiet_opencv() -> None:
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, tracker_loader: Callable[[argparse.Namespace], tuple[TrackerLike, str]] = load_tracker) -> int:
+    """The whole run; `tracker_loader` builds the tracker (tests pass a fake one instead of the model)."""
     check_args(args)
     quiet_opencv()
+    if not args.headless:
+        check_window_can_open()  # before anything starts: Qt aborts the process where no window can open
     feed = build_feed(args)  # sources and calibration are checked before the slow model load
-    feed.start()  # cameras that do not open fail here, at once
+    cameras = isinstance(feed, CameraPairFeed)
+    worker: InferenceWorker | None = None
     try:
-        tracker, model_text = load_tracker(args)
+        if cameras:
+            feed.start()  # cameras that do not open fail here, at once
+        tracker, model_text = tracker_loader(args)
+        if not cameras:
+            feed.start()  # recordings and the demo start after the model, so their first frame is tracked
         worker = InferenceWorker(
             feed,
             tracker,
             auto_select=build_auto_select(args),
             max_frames=args.max_frames,
             stop_when_ended=args.headless,
+            track_every_pair=args.headless,
         )
-        if args.headless:
-            out_dir = Path(args.out) if args.out else default_out_dir()
-            return run_headless(worker, out_dir, init_given=args.init is not None)
-        return run_window(args, worker, model_text)
+        try:
+            if args.headless:
+                out_dir = Path(args.out) if args.out else default_out_dir()
+                code = run_headless(worker, out_dir, init_given=args.init is not None)
+            else:
+                code = run_window(args, worker, model_text)
+        except KeyboardInterrupt:  # headless Ctrl-C: worker.run has closed the results on its way out
+            code = EXIT_INTERRUPTED
+        finally:
+            if args.stats_json:
+                worker.stats.write_json(args.stats_json)
     finally:
         feed.close()
+    if not worker.runner.join(STEP_WAIT_S):
+        # A step that has not returned (a slow model on a CPU): the results are closed and nothing needs
+        # its answer; leaving now avoids tearing the interpreter down under it.
+        print(f"{PROG}: a tracking step was still running at exit; not waiting for it", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, tracker_loader: Callable[[argparse.Namespace], tuple[TrackerLike, str]] = load_tracker) -> int:
     logging.basicConfig(level=logging.WARNING, format=f"{PROG}: %(message)s")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return run(args)
+        return run(args, tracker_loader)
     except UserError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return EXIT_USER_ERROR

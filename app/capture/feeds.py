@@ -25,10 +25,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 from tpmri_live.capture.capture_thread import Backoff, CaptureState, CaptureStatus, CaptureThread
+from tpmri_live.capture.dead_stream import is_down, single_stream_pair
 from tpmri_live.capture.pairing import FramePairer, Modality
 from tpmri_live.capture.registrar import FrameRegistrar
 from tpmri_live.capture.latest_slot import LatestPairSlot
@@ -54,6 +55,8 @@ class FeedStatus:
         max_skew_s: the pairing tolerance in force (None for replays, which were paired when recorded).
         last_skew_s: skew of the newest pair considered.
         ended: a recorded source has played to its end (live feeds never end by themselves).
+        streams_down: the modalities whose stream is down ('rgb', 'tir'): the feed goes on with the other
+            one alone (see `dead_stream`).
     """
 
     rgb: CaptureStatus
@@ -64,6 +67,7 @@ class FeedStatus:
     max_skew_s: float | None
     last_skew_s: float | None
     ended: bool
+    streams_down: frozenset[str] = field(default_factory=frozenset)
 
 
 class PairFeed(Protocol):
@@ -83,7 +87,11 @@ class PairFeed(Protocol):
 
 
 class CameraPairFeed:
-    """Two live cameras, each on its own CaptureThread, paired by capture time.
+    """Two live cameras, each on its own CaptureThread, paired by capture time; one alone when the other is down.
+
+    While one camera is down (its thread lost or reconnecting, or no frame for a few of its frame periods),
+    every frame of the other becomes a single-stream pair (`dead_stream.single_stream_pair`); pairing
+    resumes by itself with the first frames of the camera that came back.
 
     Args:
         rgb_source, tir_source: live FrameSources.
@@ -106,6 +114,8 @@ class CameraPairFeed:
         self.recording = RecordingTap()
         self._pair_lock = threading.Lock()
         self._slot = LatestPairSlot()
+        self._next_index = 0
+        self._shapes: dict[Modality, tuple[int, ...]] = {}
         self._threads: dict[Modality, CaptureThread] = {
             "rgb": CaptureThread(rgb_source, lambda frame: self._push("rgb", frame), backoff=backoff_factory()),
             "tir": CaptureThread(tir_source, lambda frame: self._push("tir", frame), backoff=backoff_factory()),
@@ -120,11 +130,31 @@ class CameraPairFeed:
             self._threads["rgb"].close()
             raise
 
+    def _stream_down(self, modality: Modality, now_s: float) -> bool:
+        status = self._threads[modality].status()
+        return is_down(status.state, status.t_last_frame, self.pairer.period_s(modality), now_s)
+
+    def _dead_shape(self, modality: Modality, live: TimedFrame) -> tuple[int, ...]:
+        if modality in self._shapes:
+            return self._shapes[modality]
+        height, width = live.image.shape[:2]
+        return (height, width, 3) if modality == "rgb" else (height, width)
+
     def _push(self, modality: Modality, frame: TimedFrame) -> None:
+        other: Modality = "tir" if modality == "rgb" else "rgb"
         with self._pair_lock:
-            pairs = self.pairer.push(modality, frame)
-        for pair in pairs:
-            self.recording.write(pair)
+            self._shapes[modality] = frame.image.shape
+            if self._stream_down(other, frame.t_s):
+                pairs = [single_stream_pair(frame, modality, 0, self._dead_shape(other, frame))]
+            else:
+                pairs = self.pairer.push(modality, frame)
+            numbered = []
+            for pair in pairs:
+                numbered.append(replace(pair, index=self._next_index))
+                self._next_index += 1
+        for pair in numbered:
+            if not pair.down:
+                self.recording.write(pair)  # recordings hold real pairs only
             self._slot.publish(pair)
 
     def wait_latest(self, timeout_s: float = 0.1) -> RegisteredPair | None:
@@ -135,17 +165,20 @@ class CameraPairFeed:
         return self._threads[modality]
 
     def status(self) -> FeedStatus:
+        now_s = time.monotonic()
         with self._pair_lock:
             stats = self.pairer.stats
+            down = frozenset(modality for modality in ("rgb", "tir") if self._stream_down(modality, now_s))  # type: ignore[arg-type]
         return FeedStatus(
             rgb=self._threads["rgb"].status(),
             tir=self._threads["tir"].status(),
-            pairs=stats.pairs,
+            pairs=self._next_index,
             dropped=stats.dropped,
             skipped=self._slot.skipped,
             max_skew_s=stats.max_skew_s,
             last_skew_s=stats.last_skew_s,
             ended=False,
+            streams_down=down,
         )
 
     def close(self, timeout_s: float = 1.0) -> bool:
@@ -294,16 +327,18 @@ def prepaired_feed_status(
     played: int,
     fps: float,
     skipped: int,
-    last: RegisteredPair | None,
+    last: FramePair | None,
     last_error: str,
     ended: bool,
 ) -> FeedStatus:
     """Status of a feed whose RGB and thermal frames arrive already paired (replays, synthetic scenes):
-    both streams share one state and rate, and nothing is ever dropped by pairing."""
+    both streams share one state and rate, and nothing is ever dropped by pairing; a stream the newest
+    pair lacks (a recording that ended before the other) reads 'ended' and is listed as down."""
+    down = frozenset() if last is None else last.down
     statuses = [
         CaptureStatus(
             name=f"{name} ({modality})",
-            state=state,
+            state=CaptureState.ENDED if modality in down and state is CaptureState.LIVE else state,
             frames=played,
             fps=fps,
             reconnects=0,
@@ -321,4 +356,5 @@ def prepaired_feed_status(
         max_skew_s=None,
         last_skew_s=None if last is None else last.skew_s,
         ended=ended,
+        streams_down=down,
     )

@@ -1,10 +1,19 @@
-"""A one-pair mailbox between producers and the consumer: the newest pair wins, nothing queues up."""
+"""A one-pair mailbox between producers and the consumer: the newest pair wins, nothing queues up.
+
+Some events must not be lost with the pair that carried them: a chained synthetic scene marks its first
+pair 'sequence_start' (the demo re-selects its new target there). When such a pair is replaced before
+the consumer took it, the newer pair inherits the event, so the consumer still sees the scene start, on
+a pair of the same new scene (whose own true box is then the one to start from).
+"""
 
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 from tpmri_live.capture.timed_frames import FramePair
+
+STICKY_EVENTS = frozenset({"sequence_start"})
 
 
 class LatestPairSlot:
@@ -24,6 +33,9 @@ class LatestPairSlot:
         with self._condition:
             if self._pair is not None:
                 self.skipped += 1
+                sticky = self._pair.events & STICKY_EVENTS
+                if sticky - pair.events:
+                    pair = replace(pair, events=pair.events | sticky)
             self._pair = pair
             self.published += 1
             self._condition.notify_all()

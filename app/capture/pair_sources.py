@@ -1,8 +1,9 @@
 """Pair sources built from two recorded single streams: matched by frame number, or by timestamp.
 
 `IndexedPairSource` pairs frame k with frame k: right for recordings (which store pairs) and for
-datasets (whose frames are aligned). If one stream is longer, the pairs stop at the shorter one and a
-warning names both counts. `MergedPairSource` pairs two independently recorded files (two videos at
+datasets (whose frames are aligned). If one stream is longer, the pairs go on with it alone after the
+shorter one ends (single-stream pairs, the ended stream marked down, see `dead_stream`) and a warning
+names both counts. `MergedPairSource` pairs two independently recorded files (two videos at
 different rates) by timestamp with the same rule as live cameras.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 
+from tpmri_live.capture.dead_stream import single_stream_pair
 from tpmri_live.capture.pairing import FramePairer, merge_streams
 from tpmri_live.capture.source import FrameSource, PairSource
 from tpmri_live.capture.timed_frames import FramePair
@@ -19,7 +21,7 @@ _LOG = logging.getLogger(__name__)
 
 
 class IndexedPairSource(PairSource):
-    """Frame k of `rgb` with frame k of `tir`, until either ends (truncation logged as a warning).
+    """Frame k of `rgb` with frame k of `tir`; past the end of the shorter stream, the longer one alone.
 
     Args:
         rgb, tir: recorded FrameSources.
@@ -41,6 +43,13 @@ class IndexedPairSource(PairSource):
         self._truth = boxes_xywh_rgb_truth
         self._index = 0
         self.truncated = False
+        self._shapes: dict[str, tuple[int, ...]] = {}
+
+    def __len__(self) -> int:
+        counts = (_length(self.rgb), _length(self.tir))
+        if None in counts:
+            raise TypeError("a stream cannot tell its length")
+        return max(counts)  # type: ignore[type-var]
 
     def open(self) -> None:
         _open_both(self.rgb, self.tir)
@@ -48,22 +57,36 @@ class IndexedPairSource(PairSource):
         counts = (_length(self.rgb), _length(self.tir))
         if None not in counts and counts[0] != counts[1]:
             self.truncated = True
+            shorter = "thermal" if counts[1] < counts[0] else "RGB"  # type: ignore[operator]
             _LOG.warning(
-                "%s: %d RGB frames but %d thermal frames; playing the first %d pairs",
-                self.name, counts[0], counts[1], min(counts),
+                "%s: %d RGB frames but %d thermal frames; after frame %d the %s stream is down and tracking goes on without it",
+                self.name, counts[0], counts[1], min(counts), shorter,  # type: ignore[type-var]
             )
 
     def read(self) -> FramePair | None:
         rgb, tir = self.rgb.read(), self.tir.read()
-        if rgb is None or tir is None:
-            if (rgb is None) != (tir is None) and not self.truncated:
-                self.truncated = True
-                longer = "RGB" if tir is None else "thermal"
-                _LOG.warning("%s: the %s stream is longer; stopped at %d pairs", self.name, longer, self._index)
-            return None
         index = self._index
+        if rgb is None and tir is None:
+            return None
+        if rgb is None or tir is None:
+            if not self.truncated:
+                self.truncated = True
+                ended = "RGB" if rgb is None else "thermal"
+                _LOG.warning("%s: the %s stream ended at frame %d; going on with the other alone", self.name, ended, index)
+            live, modality = (tir, "tir") if rgb is None else (rgb, "rgb")
+            assert live is not None
+            other = "rgb" if modality == "tir" else "tir"
+            self._index += 1
+            return single_stream_pair(live, modality, index, self._dead_shape(other, live), box_xywh_rgb_truth=self._truth_at(index))
+        self._shapes = {"rgb": rgb.image.shape, "tir": tir.image.shape}
         self._index += 1
         return FramePair(rgb, tir, index, self._truth_at(index))
+
+    def _dead_shape(self, modality: str, live: FrameSource | object) -> tuple[int, ...]:
+        if modality in self._shapes:
+            return self._shapes[modality]
+        height, width = live.image.shape[:2]  # type: ignore[attr-defined]
+        return (height, width, 3) if modality == "rgb" else (height, width)
 
     def seek(self, index: int) -> None:
         """Make pair `index` the next one read (both streams must support `seek`, as files do)."""

@@ -6,7 +6,7 @@ replays are re-stamped onto that clock as they are played), so skews and latenci
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -56,6 +56,9 @@ class FramePair:
             scenes, annotated replays); None otherwise.
         events: names of scene events on this frame (synthetic: 'darkness', 'crossover', ...; chained
             synthetic sequences mark their first frame 'sequence_start').
+        down: the modalities whose stream is down: their frame here is a dead-sensor stand-in
+            (`dead_stream`), and tracking runs on the other one alone.
+        t_media_s: a replay's recorded time of the pair (its `t_s` is when it was played); None for live pairs.
     """
 
     rgb: TimedFrame
@@ -63,11 +66,13 @@ class FramePair:
     index: int
     box_xywh_rgb_truth: tuple[float, float, float, float] | None = None
     events: frozenset[str] = field(default_factory=frozenset)
+    down: frozenset[str] = field(default_factory=frozenset)
+    t_media_s: float | None = None
 
     @property
     def skew_s(self) -> float:
-        """How far apart the two captures were (absolute)."""
-        return abs(self.tir.t_s - self.rgb.t_s)
+        """How far apart the two captures were (absolute); 0 for a single-stream pair."""
+        return 0.0 if self.down else abs(self.tir.t_s - self.rgb.t_s)
 
     @property
     def t_s(self) -> float:
@@ -75,9 +80,12 @@ class FramePair:
         return max(self.rgb.t_s, self.tir.t_s)
 
     def shifted(self, offset_s: float) -> FramePair:
-        return FramePair(
-            self.rgb.shifted(offset_s), self.tir.shifted(offset_s), self.index, self.box_xywh_rgb_truth, self.events
-        )
+        return replace(self, rgb=self.rgb.shifted(offset_s), tir=self.tir.shifted(offset_s))
+
+    @property
+    def video_t_s(self) -> float:
+        """The time the pair's video frame belongs at: the recorded time for replays, else the capture time."""
+        return self.t_s if self.t_media_s is None else self.t_media_s
 
 
 @dataclass(frozen=True, eq=False)

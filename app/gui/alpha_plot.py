@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
-from tpmri_live.track_history import HistorySnapshot
+from tpmri_live.pipeline.track_history import HistorySnapshot
 
 ALPHA_COLOUR = QColor(79, 195, 247)
 SCORE_COLOUR = QColor(255, 183, 77)

@@ -2,6 +2,11 @@
 
 A thin layer: it draws `WorkerUpdate`s and turns clicks and keys into worker commands. It never
 imports torch and never waits on the worker; closing it stops the worker and the capture threads.
+
+Every pair is drawn as it arrives, with the newest box; the box's colour and the target panel say the
+target state (green tracking, amber uncertain, red lost and searching), its caption the score and, when
+inference is behind the cameras, how many frames old the box is. A stream that is down gets a banner
+on its view, a red 'down' on the status strip and a line in the target panel.
 """
 
 from __future__ import annotations
@@ -32,20 +37,30 @@ from PySide6.QtWidgets import (
 
 from tpmri_core.frames import RGBTFrame
 from tpmri_core.tracking.result import TrackResult
-from tpmri_live.replay_feed import ReplayPosition
+from tpmri_live.pipeline.replay_feed import ReplayPosition
 from tpmri_live.gui.alpha_plot import AlphaPlot
 from tpmri_live.gui.frame_view import FrameView
 from tpmri_live.gui.status_strip import StatusStrip
 from tpmri_live.gui.trust_bar import TrustBar
 from tpmri_live.gui.worker_thread import WorkerThread
-from tpmri_live.palettes import PALETTE_NAMES, blend_rgb_tir, colorize_tir
-from tpmri_live.rate_monitor import RateMonitor
-from tpmri_live.worker import WorkerUpdate, latency_ms
+from tpmri_live.pipeline.palettes import PALETTE_NAMES, blend_rgb_tir, colorize_tir
+from tpmri_live.pipeline.rate_monitor import RateMonitor
+from tpmri_live.pipeline.run_stats import RunStats
+from tpmri_live.pipeline.worker import WorkerUpdate, latency_ms
 
 # 'side by side' shows the thermal camera's own image with the box mapped through the calibration;
 # 'registered' shows the thermal image warped onto the RGB grid (what the tracker sees); 'blended' lays it over RGB.
 VIEW_MODES: tuple[str, ...] = ("side by side", "registered", "blended")
 SPEEDS: tuple[tuple[str, float], ...] = (("0.25x", 0.25), ("0.5x", 0.5), ("1x", 1.0), ("2x", 2.0), ("4x", 4.0), ("every frame", 0.0))
+# The alpha(t) plot redraws at most this often: redrawing it at the cameras' rate costs the display its rate.
+PLOT_INTERVAL_S = 0.1
+STATUS_INTERVAL_S = 0.25
+TARGET_STATES = {  # target state -> (words, colour)
+    "tracking": ("Tracking", "#66bb6a"),
+    "uncertain": ("Uncertain", "#ffb74d"),
+    "lost": ("Lost · searching", "#ef5350"),
+}
+STREAM_NAMES = {"rgb": "RGB", "tir": "thermal"}
 HINT = (
     "<b>Drag</b> on a view: select the target<br><b>Click</b>: a default-size box<br>"
     "<b>R</b> reset · <b>Space</b> pause · <b>.</b> step · <b>Esc</b> cancel"
@@ -78,6 +93,7 @@ class MainWindow(QMainWindow):
         palette: initial thermal palette (one of PALETTE_NAMES).
         plot_window_s: seconds of alpha(t) shown.
         clock: time.monotonic (the capture clock), for latency and display rate.
+        stats: the run's counters (--stats-json); the window adds the pairs it drew.
 
     Signals:
         updateShown: an update was drawn (tests wait on it).
@@ -99,6 +115,7 @@ class MainWindow(QMainWindow):
         palette: str = "inferno",
         plot_window_s: float = 20.0,
         clock: Callable[[], float] = time.monotonic,
+        stats: RunStats | None = None,
     ) -> None:
         super().__init__()
         if palette not in PALETTE_NAMES:
@@ -120,6 +137,12 @@ class MainWindow(QMainWindow):
         self._box_xywh_tir: tuple[float, float, float, float] | None = None
         self._result: TrackResult | None = None
         self._latency_ms: float | None = None
+        self._box_age_frames = 0
+        self._target_state: str | None = None
+        self._streams_down: frozenset[str] = frozenset()
+        self._plot_drawn_s = -math.inf
+        self._status_drawn_s = -math.inf
+        self.stats = stats
         self._replay_known = False
         self._closing = False
         self.frames_shown = 0
@@ -248,6 +271,9 @@ class MainWindow(QMainWindow):
         title.setObjectName("panelTitle")
         self.target_state_label = QLabel("No target")
         self.target_state_label.setObjectName("targetState")
+        self.streams_label = QLabel("")
+        self.streams_label.setStyleSheet("color: #ef5350; font-weight: bold;")
+        self.streams_label.setWordWrap(True)
         self.score_label = QLabel("Score –")
         self.alpha_label = QLabel("alpha –")
         self.trust_bar = TrustBar()
@@ -258,7 +284,7 @@ class MainWindow(QMainWindow):
         self.hint_label.setTextFormat(Qt.TextFormat.RichText)
         self.hint_label.setObjectName("hint")
         self.hint_label.setWordWrap(True)
-        for widget in (title, self.target_state_label, self.score_label, _caption("Modality trust (TMR alpha)"), self.trust_bar, self.alpha_label, self.message_label):
+        for widget in (title, self.target_state_label, self.streams_label, self.score_label, _caption("Modality trust (TMR alpha)"), self.trust_bar, self.alpha_label, self.message_label):
             column.addWidget(widget)
         column.addStretch(1)
         column.addWidget(self.hint_label)
@@ -386,12 +412,18 @@ class MainWindow(QMainWindow):
             self._display_rate.tick(now_s)
             self._latency_ms = latency_ms(update.t_ready_s, now_s)
             self.frames_shown += 1
+            if self.stats is not None:
+                self.stats.on_shown(now_s)
         self._box_xywh = update.box_xywh
         self._box_xywh_tir = update.box_xywh_tir
-        if update.frame is not None or update.box_xywh is None:
-            self._result = update.result  # status-only updates keep the caption of the frame on screen
+        self._result = update.result
+        self._box_age_frames = update.box_age_frames
+        self._target_state = update.target_state
+        self._streams_down = update.streams_down
         self._render_frame()
-        self.plot.set_history(update.history)
+        if now_s - self._plot_drawn_s >= PLOT_INTERVAL_S or update.frame is None or update.box_xywh is None:
+            self._plot_drawn_s = now_s
+            self.plot.set_history(update.history)
         self._show_target(update)
         self._show_status(update, now_s)
         self._show_replay(update.replay)
@@ -421,44 +453,58 @@ class MainWindow(QMainWindow):
             self.rgb_view.set_image(frame.rgb)
             self.tir_view.set_image(tir_rgb)
         self.tir_view.title = f"TIR · {self.palette}" + ("" if camera_view else " · registered")
-        caption, lost = self._box_caption()
-        self.rgb_view.set_box(self._box_xywh, caption=caption, lost=lost)
-        self.tir_view.set_box(self._box_xywh_tir if camera_view else self._box_xywh, caption=caption, lost=lost)
+        caption, state = self._box_caption()
+        self.rgb_view.set_box(self._box_xywh, caption=caption, state=state)
+        self.tir_view.set_box(self._box_xywh_tir if camera_view else self._box_xywh, caption=caption, state=state)
+        for modality, view in (("rgb", self.rgb_view), ("tir", self.tir_view)):
+            other = STREAM_NAMES["tir" if modality == "rgb" else "rgb"]
+            down = modality in self._streams_down
+            view.set_banner(f"{STREAM_NAMES[modality].upper()} STREAM DOWN · tracking on {other} alone" if down else "")
 
-    def _box_caption(self) -> tuple[str, bool]:
+    def _box_caption(self) -> tuple[str, str]:
+        """The caption on the box and the state that colours it."""
         result = self._result
         if self._box_xywh is None:
-            return "", False
+            return "", "tracking"
         if result is None:
-            return "target", False
+            return "target", "tracking"
         if result.lost:
-            return "lost", True
-        return f"{result.score:.2f}", False
+            return "lost", "lost"
+        state = self._target_state or "tracking"
+        words = "lost" if state == "lost" else f"{result.score:.2f}"
+        if self._box_age_frames > 1:
+            words += f" · {self._box_age_frames} frames old"
+        return words, state
 
     def _show_target(self, update: WorkerUpdate) -> None:
-        result = self._result  # the answer on the frame on screen (status-only updates carry none)
+        result = self._result
         if update.box_xywh is None:
             state, colour = "No target", "#9e9ea6"
         elif result is not None and result.lost:
             state, colour = "Lost", "#ef5350"
-        elif update.paused:
-            state, colour = "Tracking (paused)", "#bdbdbd"
         else:
-            state, colour = "Tracking", "#66bb6a"
-        self.target_state_label.setText(state)
-        self.target_state_label.setStyleSheet(f"color: {colour};")
+            state, colour = TARGET_STATES.get(update.target_state or "tracking", TARGET_STATES["tracking"])
+            if update.paused:
+                state += " (paused)"
+        _set_text(self.target_state_label, state)
+        _set_style(self.target_state_label, f"color: {colour};")
+        _set_text(self.streams_label, streams_text(update.streams_down, tracking=update.box_xywh is not None))
         if result is not None and not result.lost:
-            self.score_label.setText(f"Score {result.score:.2f}")
-            self.alpha_label.setText(_alpha_words(result.alpha_mean))
+            _set_text(self.score_label, f"Score {result.score:.2f}")
+            _set_text(self.alpha_label, _alpha_words(result.alpha_mean))
             self.trust_bar.set_alpha(result.alpha_mean)
         else:
-            self.score_label.setText("Score –")
-            self.alpha_label.setText("alpha –")
+            _set_text(self.score_label, "Score –")
+            _set_text(self.alpha_label, "alpha –")
             self.trust_bar.set_alpha(None)
-        self.message_label.setText(update.message)
+        _set_text(self.message_label, update.message)
 
     def _show_status(self, update: WorkerUpdate, now_s: float) -> None:
-        self.status_strip.show_feed(update.feed, replay=update.replay is not None, paused=update.paused)
+        # Rich-text labels cost a relayout each: the numbers change every frame, people read them a few times a second.
+        if now_s - self._status_drawn_s < STATUS_INTERVAL_S and update.frame is not None:
+            return
+        self._status_drawn_s = now_s
+        self.status_strip.show_feed(update.feed, replay=update.replay is not None, paused=update.paused, down=update.streams_down)
         self.status_strip.show_rates(update.inference_fps, update.step_ms, update.box_xywh is not None, self._display_rate.rate_hz(now_s))
         self.status_strip.show_latency(self._latency_ms)
 
@@ -509,6 +555,29 @@ class MainWindow(QMainWindow):
             self.save_screenshot()
         self.stop_worker()
         super().closeEvent(event)
+
+
+def _set_text(label: QLabel, text: str) -> None:
+    """setText only when the text changes (each call re-lays the panel out)."""
+    if label.text() != text:
+        label.setText(text)
+
+
+def _set_style(label: QLabel, style: str) -> None:
+    """setStyleSheet only when it changes (each call re-polishes the widget)."""
+    if label.styleSheet() != style:
+        label.setStyleSheet(style)
+
+
+def streams_text(down: frozenset[str], tracking: bool) -> str:
+    """The target panel's line about a stream that is down ('' when both are up)."""
+    if len(down) != 1:
+        return "Both streams down" if down else ""
+    (modality,) = down
+    other = STREAM_NAMES["tir" if modality == "rgb" else "rgb"]
+    going_on = f"tracking on {other} alone" if tracking else f"{other} only"
+    title = "RGB" if modality == "rgb" else "Thermal"
+    return f"{title} stream down · {going_on}"
 
 
 def _alpha_words(alpha: float) -> str:

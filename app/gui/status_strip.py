@@ -23,14 +23,18 @@ STATE_COLOURS = {
     "closed": "#bdbdbd",
     "reconnecting": "#ffb74d",
     "lost": "#ef5350",
+    "down": "#ef5350",
 }
 
 
-def stream_text(modality: str, stream: CaptureStatus, replay: bool = False, paused: bool = False) -> str:
-    """'RGB ● live 25.0 fps' as rich text with the state in its colour (a replay reads 'playing' or 'paused')."""
+def stream_text(modality: str, stream: CaptureStatus, replay: bool = False, paused: bool = False, down: bool = False) -> str:
+    """'RGB ● live 25.0 fps' as rich text with the state in its colour (a replay reads 'playing' or 'paused';
+    a stream the feed goes on without reads 'down', or 'ended' for a recording that ended early)."""
     state = stream.state.value
     if replay and state == "live":
         state = "paused" if paused else "playing"
+    if down and state not in ("ended", "lost", "reconnecting"):
+        state = "down"
     colour = STATE_COLOURS.get(state, "#bdbdbd")
     rate = f" {stream.fps:4.1f} fps" if state in ("live", "playing") else ""
     return f"<b>{modality.upper()}</b> <span style='color:{colour}'>● {state}</span>{rate}"
@@ -132,10 +136,11 @@ class StatusStrip(QWidget):
         layout.addWidget(_label("<b>Model</b>"))
         layout.addWidget(self.model_label, stretch=1)
 
-    def show_feed(self, feed: FeedStatus, replay: bool = False, paused: bool = False) -> None:
-        self.rgb_label.setText(stream_text("rgb", feed.rgb, replay, paused))
+    def show_feed(self, feed: FeedStatus, replay: bool = False, paused: bool = False, down: frozenset[str] = frozenset()) -> None:
+        down = down | feed.streams_down
+        self.rgb_label.setText(stream_text("rgb", feed.rgb, replay, paused, "rgb" in down))
         self.rgb_label.setToolTip(feed.rgb.name + (f"\n{feed.rgb.last_error}" if feed.rgb.last_error else ""))
-        self.tir_label.setText(stream_text("tir", feed.tir, replay, paused))
+        self.tir_label.setText(stream_text("tir", feed.tir, replay, paused, "tir" in down))
         self.tir_label.setToolTip(feed.tir.name + (f"\n{feed.tir.last_error}" if feed.tir.last_error else ""))
         self.dropped_label.setText(dropped_text(feed))
 

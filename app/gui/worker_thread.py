@@ -1,19 +1,21 @@
 """The Qt boundary of the inference worker: runs its loop in a QThread and hands the newest update over.
 
 Only the newest update is kept (a slot, not a queue): if the window draws slower than the worker
-publishes, older updates are replaced, never queued, so the screen cannot fall behind. One
-`updateReady` signal is in flight at a time; the window takes the update with `take_update()`.
+publishes, older updates are replaced, never queued, so the screen cannot fall behind. A status-only
+update (no frame) that replaces a frame not yet drawn takes that frame over, so no new frame is lost to a
+status tick. One `updateReady` signal is in flight at a time; the window takes the update with `take_update()`.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, QThread, Signal
 
 from tpmri_live.capture.feeds import PairFeed
-from tpmri_live.worker import InferenceWorker, WorkerUpdate
+from tpmri_live.pipeline.worker import InferenceWorker, WorkerUpdate
 
 
 class WorkerThread(QThread):
@@ -43,12 +45,14 @@ class WorkerThread(QThread):
 
     def _publish(self, update: WorkerUpdate) -> None:
         with self._lock:
-            waiting = self._latest is not None
+            waiting = self._latest
+            if waiting is not None and update.frame is None and waiting.frame is not None:
+                update = replace(update, frame=waiting.frame, tir_camera=waiting.tir_camera, t_ready_s=waiting.t_ready_s)
             self._latest = update
             self.updates_published += 1
-            if waiting:
+            if waiting is not None:
                 self.updates_replaced += 1
-        if not waiting:
+        if waiting is None:
             self.updateReady.emit()
 
     def take_update(self) -> WorkerUpdate | None:

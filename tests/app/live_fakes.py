@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 
+import cv2
 import numpy as np
 
 from tpmri_core.frames import RGBTFrame
@@ -19,7 +20,7 @@ from tpmri_live.capture.feeds import FeedStatus
 from tpmri_live.capture.latest_slot import LatestPairSlot
 from tpmri_live.capture.recording import RecordingTap
 from tpmri_live.capture.registrar import FrameRegistrar
-from tpmri_live.capture.source import PairSource
+from tpmri_live.capture.source import FrameSource, PairSource
 from tpmri_live.capture.timed_frames import FramePair, TimedFrame
 
 SIZE_WH = (160, 120)
@@ -228,3 +229,88 @@ class StallingPairSource(ListPairSource):
     def close(self) -> None:
         super().close()
         self._release.set()
+
+
+class GappyCamera(FrameSource):
+    """A live camera delivering the target pair's `modality` every `period_s`, silent for `gap_s` after frame
+    `gap_at` (unplugged and plugged back in: no error, just no frames), then delivering again."""
+
+    is_live = True
+
+    def __init__(self, modality: str, period_s: float = 1 / 30, gap_at: int | None = None, gap_s: float = 0.0) -> None:
+        self.modality = modality
+        self.name = f"fake {modality} camera"
+        self.nominal_fps = 1.0 / period_s
+        self.period_s = period_s
+        self.gap_at = gap_at
+        self.gap_s = gap_s
+        self.index = 0
+        self.in_gap = threading.Event()
+        self.resumed = threading.Event()
+        self._closed = threading.Event()
+
+    def open(self) -> None:
+        self._closed.clear()
+
+    def read(self) -> TimedFrame | None:
+        if self._closed.wait(self.period_s):
+            return None
+        if self.gap_at is not None and self.index == self.gap_at and not self.resumed.is_set():
+            self.in_gap.set()
+            if self._closed.wait(self.gap_s):
+                return None
+            self.resumed.set()
+            self.index += int(round(self.gap_s / self.period_s))  # the scene went on meanwhile
+        pair = make_pair(self.index)
+        self.index += 1
+        frame = pair.rgb if self.modality == "rgb" else pair.tir
+        return TimedFrame(frame.image, time.monotonic(), frame.index)
+
+    def close(self) -> None:
+        self._closed.set()
+
+
+class TemplateMatchTracker:
+    """A tiny real tracker for the tests: normalised cross-correlation of the first frame's patch (RGB grey
+    and thermal averaged) in a search region; it takes `search` regions and `restore_box` as
+    `ReacquiringTracker` needs, so target loss and re-acquisition can be tested without the model."""
+
+    def __init__(self, search_factor: float = 2.5) -> None:
+        self.search_factor = search_factor
+        self._templates: tuple[np.ndarray, np.ndarray] | None = None
+        self._box: np.ndarray | None = None
+
+    @property
+    def box_xywh(self) -> np.ndarray | None:
+        return None if self._box is None else self._box.copy()
+
+    def initialize(self, frame: RGBTFrame, box_xywh) -> None:
+        x, y, w, h = (int(round(v)) for v in box_xywh)
+        grey = cv2.cvtColor(frame.rgb, cv2.COLOR_RGB2GRAY)
+        self._templates = (grey[y:y + h, x:x + w].copy(), frame.tir[y:y + h, x:x + w].copy())
+        self._box = np.array([x, y, w, h], dtype=np.float64)
+
+    def restore_box(self, box_xywh) -> None:
+        self._box = np.asarray(box_xywh, dtype=np.float64).copy()
+
+    def track(self, frame: RGBTFrame, search=None) -> TrackResult:
+        assert self._templates is not None and self._box is not None
+        x, y, w, h = self._box
+        if search is None:
+            centre_x, centre_y, side = x + w / 2, y + h / 2, max(w, h) * self.search_factor
+        else:
+            centre_x, centre_y, side = search.center_x, search.center_y, search.side_px
+        height, width = frame.tir.shape
+        left, top = int(max(0, centre_x - side / 2)), int(max(0, centre_y - side / 2))
+        right, bottom = int(min(width, centre_x + side / 2)), int(min(height, centre_y + side / 2))
+        template_grey, template_tir = self._templates
+        th, tw = template_grey.shape
+        if right - left < tw or bottom - top < th:
+            return TrackResult(box_xywh=tuple(self._box), score=0.0, alpha_mean=0.5)
+        grey = cv2.cvtColor(frame.rgb[top:bottom, left:right], cv2.COLOR_RGB2GRAY)
+        maps = cv2.matchTemplate(grey, template_grey, cv2.TM_CCOEFF_NORMED) + cv2.matchTemplate(
+            frame.tir[top:bottom, left:right], template_tir, cv2.TM_CCOEFF_NORMED
+        )
+        _, peak, _, (px, py) = cv2.minMaxLoc(maps / 2)
+        self._box = np.array([left + px, top + py, tw, th], dtype=np.float64)
+        return TrackResult(box_xywh=tuple(float(v) for v in self._box), score=float(np.clip(peak, 0.0, 1.0)), alpha_mean=0.5)

@@ -130,14 +130,19 @@ def test_dataset_with_unequal_frame_counts_is_a_clear_error(tmp_path) -> None:
         open_replay(sequence)
 
 
-def test_two_image_folders_of_unequal_length_truncate_with_a_warning(tmp_path, caplog) -> None:
+def test_two_image_folders_of_unequal_length_go_on_with_the_longer_alone(tmp_path, caplog) -> None:
     write_images(tmp_path / "rgb", 6, thermal=False)
     write_images(tmp_path / "tir", 4, thermal=True)
     source = IndexedPairSource(ImageSequenceSource.folder(tmp_path / "rgb", "rgb"), ImageSequenceSource.folder(tmp_path / "tir", "tir"))
     with caplog.at_level(logging.WARNING):
         source.open()
-    assert "6 RGB frames but 4 thermal frames; playing the first 4 pairs" in caplog.text
-    assert len(list(source)) == 4 and source.truncated
+    assert "6 RGB frames but 4 thermal frames; after frame 4 the thermal stream is down" in caplog.text
+    pairs = list(source)
+    assert len(pairs) == 6 and len(source) == 6 and source.truncated
+    assert [pair.down for pair in pairs] == [frozenset()] * 4 + [frozenset({"tir"})] * 2
+    assert [pair.index for pair in pairs] == list(range(6))
+    dead = pairs[-1].tir.image
+    assert dead.shape == pairs[0].tir.image.shape and dead.mean() < 40 and dead.std() > 1  # near black, noisy
 
 
 def write_video(path, fps: float, count: int, colour: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -92,13 +93,24 @@ def read_rows(path):
 
 def test_headless_demo_tracks_from_the_synthetic_truth_and_writes_results(tmp_path):
     out = tmp_path / "demo"
-    assert main(["--demo", "--headless", "--max-frames", "4", "--device", "cpu", "--out", str(out)]) == 0
+    stats = tmp_path / "stats.json"
+    assert main(["--demo", "--headless", "--max-frames", "4", "--device", "cpu", "--out", str(out), "--stats-json", str(stats)]) == 0
     rows = read_rows(out / "results.csv")
     assert [row["state"] for row in rows] == ["init", "tracked", "tracked", "tracked"]
+    assert rows[0]["frame_index"] == "0"  # the demo starts after the model has loaded: its first frame is tracked
+    assert {row["target_state"] for row in rows} <= {"tracking", "uncertain", "lost"}
+    numbers = json.loads(stats.read_text())
+    assert numbers["display_fps"] == 0 and numbers["frames_shown"] == 0  # headless: nothing was displayed
+    assert numbers["frames_received"] == 4 and numbers["frames_tracked"] == 3 and numbers["inference_fps"] > 0
+    assert set(numbers) >= {"rgb_fps", "tir_fps", "dropped", "state_s"} and set(numbers["state_s"]) >= {"tracking", "lost"}
     assert float(rows[1]["w"]) > 0 and 0.0 <= float(rows[1]["alpha_mean"]) <= 1.0
     assert rows[1]["alpha_layer0"] != ""
     video = cv2.VideoCapture(str(out / "annotated.mp4"))
-    assert int(video.get(cv2.CAP_PROP_FRAME_COUNT)) == 4
+    # The video follows the frames' timestamps at the demo's 25 fps: pairs the tracker was too slow for
+    # are filled with the frame before them, so it plays at the real speed.
+    span_s = float(rows[-1]["t_rgb_s"]) - float(rows[0]["t_rgb_s"])
+    assert abs(int(video.get(cv2.CAP_PROP_FRAME_COUNT)) - (round(span_s * 25) + 1)) <= 1
+    assert video.get(cv2.CAP_PROP_FPS) == pytest.approx(25.0)
     video.release()
 
 
@@ -123,6 +135,20 @@ def test_headless_replay_tracks_every_frame_from_init(tmp_path):
     assert [int(row["frame_index"]) for row in rows] == list(range(6))
     assert rows[0]["state"] == "init" and (rows[0]["x"], rows[0]["w"]) == ("30.00", "20.00")
     assert all(row["state"] in ("tracked", "lost") for row in rows[1:])
+
+
+def test_headless_replay_whose_thermal_folder_ends_early_goes_on_rgb_only(tmp_path):
+    sequence = tmp_path / "seq"
+    write_plain_sequence(sequence, frames=12)
+    for path in sorted((sequence / "infrared").iterdir())[6:]:
+        path.unlink()  # the thermal recording ends halfway
+    out = tmp_path / "out"
+    argv = ["--rgb", str(sequence / "visible"), "--tir", str(sequence / "infrared"), "--headless", "--init", "30,40,20,20", "--out", str(out)]
+    assert main(argv) == 0
+    rows = read_rows(out / "results.csv")
+    assert [int(row["frame_index"]) for row in rows] == list(range(12))  # a row for every RGB frame
+    assert [row["state"] for row in rows[1:6]] == ["tracked"] * 5
+    assert [row["state"] for row in rows[6:]] == ["tracked-rgb-only"] * 6
 
 
 def test_headless_init_outside_the_image_exits_2(capsys, tmp_path):
@@ -154,3 +180,79 @@ def test_the_live_tracker_averages_over_the_mirror_as_told(flags, expected):
     args = build_parser().parse_args(["--demo", "--device", "cpu", "--threads", threads, *flags])
     tracker, description = load_tracker(args)
     assert tracker.mirror_average is expected and "on cpu" in description
+
+
+SLOW_STEP_SCRIPT = """
+import os, signal, sys, threading
+sys.path.insert(0, {tests!r})
+from live_fakes import FakeTracker
+import tpmri_live.main as live
+
+live.STEP_WAIT_S = {step_wait_s}
+tracker = FakeTracker(step_s={step_s})
+started = threading.Event()
+original_track = tracker.track
+
+def track(frame):
+    if len(tracker.tracked) >= 2:  # two quick steps, then a slow one
+        started.set()
+        tracker.step_s = {step_s}
+    else:
+        tracker.step_s = 0.0
+    return original_track(frame)
+
+tracker.track = track
+
+def interrupt():
+    started.wait(60)
+    threading.Event().wait(0.3)
+    os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C: the window closes in the middle of the slow step
+
+threading.Thread(target=interrupt, daemon=True).start()
+sys.exit(live.main({argv!r}, tracker_loader=lambda args: (tracker, "fake tracker")))
+"""
+
+
+@pytest.mark.parametrize(("step_s", "step_wait_s"), [(3.0, 5.0), (30.0, 0.5)], ids=["waited-for", "abandoned"])
+def test_closing_the_window_during_a_slow_step_exits_0_with_results_complete(tmp_path, step_s, step_wait_s):
+    out = tmp_path / "rec"
+    argv = ["--demo", "--record-results", "--out", str(out), "--stats-json", str(tmp_path / "s.json")]
+    script = SLOW_STEP_SCRIPT.format(tests=os.path.dirname(__file__), step_s=step_s, step_wait_s=step_wait_s, argv=argv)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "QThread" not in result.stderr and "Traceback" not in result.stderr
+    (folder,) = out.iterdir()  # the Record button's folder
+    text = (folder / "results.csv").read_text()
+    assert text.endswith("\n")
+    rows = read_rows(folder / "results.csv")
+    assert [row["state"] for row in rows][:3] == ["init", "tracked", "tracked"]  # every finished step has its row
+    video = cv2.VideoCapture(str(folder / "annotated.mp4"))
+    assert video.isOpened() and int(video.get(cv2.CAP_PROP_FRAME_COUNT)) > 0  # closed properly: readable
+    video.release()
+    assert (tmp_path / "s.json").is_file()
+    if step_wait_s < step_s:
+        assert "not waiting for it" in result.stderr
+
+
+def test_without_a_display_the_window_says_why_in_a_few_lines():
+    env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["QT_QPA_PLATFORM"] = "xcb"
+    result = subprocess.run([sys.executable, "-m", "tpmri_live.main", "--demo"], capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 2  # an ordinary error: no core dump, no 134
+    lines = result.stderr.strip().splitlines()
+    assert 1 <= len(lines) <= 4 and "Traceback" not in result.stderr, result.stderr
+    assert "no display" in lines[0] and "--headless" in result.stderr and "xvfb" in result.stderr
+
+
+def test_a_missing_qt_library_names_the_debian_package(monkeypatch):
+    from tpmri_live.gui import platform_check
+
+    monkeypatch.setattr(platform_check, "xcb_plugin", lambda: platform_check.Path("/fake/libqxcb.so"))
+    monkeypatch.setattr(platform_check, "missing_libraries", lambda plugin: ["libxcb-cursor.so.0"])
+    problem = platform_check.environment_problem({"DISPLAY": ":0", "QT_QPA_PLATFORM": "xcb"}, platform="linux")
+    assert problem is not None and len(problem.splitlines()) <= 4
+    assert "libxcb-cursor.so.0" in problem and "apt install libxcb-cursor0" in problem and "--headless" in problem
+    assert platform_check.environment_problem({"QT_QPA_PLATFORM": "offscreen"}, platform="linux") is None
+    assert platform_check.debian_package("libxkbcommon-x11.so.0") == "libxkbcommon-x11-0"
+    assert platform_check.debian_package("libfoo.so.3") == "libfoo3"

@@ -11,10 +11,10 @@ import pytest
 
 from live_fakes import FakeTracker, ManualFeed, make_pair, target_box_at
 from tpmri_calibration.calibration_file import Calibration
-from tpmri_live.auto_select import InitFromTruth, InitOnce
+from tpmri_live.pipeline.auto_select import InitFromTruth, InitOnce
 from tpmri_live.capture.registrar import FrameRegistrar
 from tpmri_live.capture.synthetic import SEQUENCE_START_EVENT
-from tpmri_live.worker import InferenceWorker, WorkerUpdate
+from tpmri_live.pipeline.worker import InferenceWorker, WorkerUpdate
 
 
 def run_until(worker: InferenceWorker, condition, max_steps: int = 200) -> list[WorkerUpdate]:
@@ -35,7 +35,7 @@ def fresh(update: WorkerUpdate) -> bool:
 
 def test_takes_the_newest_pair_and_skips_older_ones():
     feed, tracker = ManualFeed(), FakeTracker()
-    worker = InferenceWorker(feed, tracker, auto_select=InitOnce(target_box_at(0)), poll_s=0.01)
+    worker = InferenceWorker(feed, tracker, track_every_pair=True, auto_select=InitOnce(target_box_at(0)), poll_s=0.01)
     for index in range(5):
         feed.publish(make_pair(index))
     update = run_until(worker, fresh)[-1]
@@ -46,7 +46,7 @@ def test_takes_the_newest_pair_and_skips_older_ones():
 
 def test_selection_starts_tracking_on_the_frame_on_screen_then_tracks_each_new_pair():
     feed, tracker = ManualFeed(), FakeTracker()
-    worker = InferenceWorker(feed, tracker, poll_s=0.01)
+    worker = InferenceWorker(feed, tracker, track_every_pair=True, poll_s=0.01)
     feed.publish(make_pair(0))
     first = run_until(worker, fresh)[-1]
     assert not first.tracking and first.result is None
@@ -71,7 +71,7 @@ def test_selection_starts_tracking_on_the_frame_on_screen_then_tracks_each_new_p
 
 def test_frames_cross_as_copies():
     feed, tracker = ManualFeed(), FakeTracker()
-    worker = InferenceWorker(feed, tracker, poll_s=0.01)
+    worker = InferenceWorker(feed, tracker, track_every_pair=True, poll_s=0.01)
     pair = make_pair(0)
     feed.publish(pair)
     update = run_until(worker, fresh)[-1]
@@ -84,7 +84,7 @@ def test_frames_cross_as_copies():
 
 def test_pause_stops_taking_pairs_and_step_processes_exactly_one():
     feed, tracker = ManualFeed(), FakeTracker()
-    worker = InferenceWorker(feed, tracker, auto_select=InitOnce(target_box_at(0)), poll_s=0.01, status_interval_s=0.02)
+    worker = InferenceWorker(feed, tracker, track_every_pair=True, auto_select=InitOnce(target_box_at(0)), poll_s=0.01, status_interval_s=0.02)
     feed.publish(make_pair(0))
     run_until(worker, fresh)
     worker.pause()
@@ -108,7 +108,7 @@ def test_pause_stops_taking_pairs_and_step_processes_exactly_one():
 
 def test_step_while_running_pauses_after_one_pair():
     feed, tracker = ManualFeed(), FakeTracker()
-    worker = InferenceWorker(feed, tracker, poll_s=0.01)
+    worker = InferenceWorker(feed, tracker, track_every_pair=True, poll_s=0.01)
     worker.step()
     feed.publish(make_pair(0))
     update = run_until(worker, fresh)[-1]
@@ -121,7 +121,7 @@ def test_step_while_running_pauses_after_one_pair():
 
 def test_reset_stops_tracking_and_clears_the_history():
     feed, tracker = ManualFeed(), FakeTracker()
-    worker = InferenceWorker(feed, tracker, auto_select=InitOnce(target_box_at(0)), poll_s=0.01)
+    worker = InferenceWorker(feed, tracker, track_every_pair=True, auto_select=InitOnce(target_box_at(0)), poll_s=0.01)
     for index in range(3):
         feed.publish(make_pair(index))
         update = run_until(worker, fresh)[-1]
@@ -136,7 +136,7 @@ def test_reset_stops_tracking_and_clears_the_history():
 
 def test_a_selection_before_the_first_frame_waits_for_it():
     feed, tracker = ManualFeed(), FakeTracker()
-    worker = InferenceWorker(feed, tracker, poll_s=0.01)
+    worker = InferenceWorker(feed, tracker, track_every_pair=True, poll_s=0.01)
     worker.select((10, 10, 20, 20))
     feed.publish(make_pair(7))
     update = run_until(worker, fresh)[-1]
@@ -145,7 +145,7 @@ def test_a_selection_before_the_first_frame_waits_for_it():
 
 def test_a_refused_selection_is_reported_and_tracking_does_not_start():
     feed, tracker = ManualFeed(), FakeTracker()
-    worker = InferenceWorker(feed, tracker, poll_s=0.01)
+    worker = InferenceWorker(feed, tracker, track_every_pair=True, poll_s=0.01)
     feed.publish(make_pair(0))
     run_until(worker, fresh)
     worker.select((500, 500, 10, 10))
@@ -156,7 +156,7 @@ def test_a_refused_selection_is_reported_and_tracking_does_not_start():
 
 def test_a_failing_tracking_step_stops_tracking_but_not_the_loop():
     feed, tracker = ManualFeed(), FakeTracker(fail_on_index=2)
-    worker = InferenceWorker(feed, tracker, auto_select=InitOnce(target_box_at(0)), poll_s=0.01)
+    worker = InferenceWorker(feed, tracker, track_every_pair=True, auto_select=InitOnce(target_box_at(0)), poll_s=0.01)
     for index in range(4):
         feed.publish(make_pair(index))
         update = run_until(worker, fresh)[-1]
@@ -167,7 +167,7 @@ def test_a_failing_tracking_step_stops_tracking_but_not_the_loop():
 
 def test_init_from_truth_starts_on_the_first_pair_and_again_on_each_new_synthetic_sequence():
     feed, tracker = ManualFeed(), FakeTracker()
-    worker = InferenceWorker(feed, tracker, auto_select=InitFromTruth(), poll_s=0.01)
+    worker = InferenceWorker(feed, tracker, track_every_pair=True, auto_select=InitFromTruth(), poll_s=0.01)
     feed.publish(make_pair(0))  # no truth: nothing to start from
     run_until(worker, fresh)
     assert tracker.initialized == []
@@ -182,7 +182,7 @@ def test_init_from_truth_starts_on_the_first_pair_and_again_on_each_new_syntheti
 
 def test_max_frames_finishes_the_run():
     feed, tracker = ManualFeed(), FakeTracker()
-    worker = InferenceWorker(feed, tracker, max_frames=3, poll_s=0.01)
+    worker = InferenceWorker(feed, tracker, track_every_pair=True, max_frames=3, poll_s=0.01)
     published = []
 
     def feeder():
@@ -201,14 +201,14 @@ def test_max_frames_finishes_the_run():
 
 def test_status_updates_keep_coming_while_the_source_is_silent():
     feed, tracker = ManualFeed(), FakeTracker()
-    worker = InferenceWorker(feed, tracker, poll_s=0.01, status_interval_s=0.02)
+    worker = InferenceWorker(feed, tracker, track_every_pair=True, poll_s=0.01, status_interval_s=0.02)
     updates = run_until(worker, lambda u: u.frame is None, max_steps=20)
     assert updates[-1].feed.rgb.state.value == "live" and updates[-1].frames_done == 0
 
 
 def test_stop_from_another_thread_ends_run_quickly():
     feed, tracker = ManualFeed(), FakeTracker()
-    worker = InferenceWorker(feed, tracker, poll_s=0.05)
+    worker = InferenceWorker(feed, tracker, track_every_pair=True, poll_s=0.05)
     thread = threading.Thread(target=worker.run, args=(lambda update: None,))
     thread.start()
     worker.stop()
@@ -222,7 +222,7 @@ def test_selection_on_the_thermal_camera_grid_is_mapped_through_the_calibration(
     matrix = np.array([[2.0, 0, 8.0], [0, 2.0, 4.0], [0, 0, 1]])
     calibration = Calibration(matrix, (160, 120), (80, 60), 0.1, "test", 4, "2025-01-01T00:00:00+00:00")
     feed, tracker = ManualFeed(FrameRegistrar(calibration)), FakeTracker()
-    worker = InferenceWorker(feed, tracker, poll_s=0.01)
+    worker = InferenceWorker(feed, tracker, track_every_pair=True, poll_s=0.01)
     feed.publish(make_pair(0, tir_size_wh=(80, 60)))
     first = run_until(worker, fresh)[-1]
     assert first.tir_camera.shape == (60, 80) and first.frame.tir.shape == (120, 160)
@@ -234,7 +234,7 @@ def test_selection_on_the_thermal_camera_grid_is_mapped_through_the_calibration(
 
 def test_recording_writes_a_csv_row_per_pair_and_an_annotated_video(tmp_path):
     feed, tracker = ManualFeed(), FakeTracker()
-    worker = InferenceWorker(feed, tracker, auto_select=InitOnce(target_box_at(0)), poll_s=0.01)
+    worker = InferenceWorker(feed, tracker, track_every_pair=True, auto_select=InitOnce(target_box_at(0)), poll_s=0.01)
     worker.start_recording(tmp_path / "rec", fps=30.0)
     for index in range(6):
         feed.publish(make_pair(index))
@@ -257,3 +257,58 @@ def test_recording_writes_a_csv_row_per_pair_and_an_annotated_video(tmp_path):
     ok, picture = video.read()
     assert ok and picture.shape == (120, 320, 3)  # RGB | thermal side by side
     video.release()
+
+
+def test_a_scene_start_overtaken_in_the_slot_still_restarts_tracking_on_the_new_target():
+    feed, tracker = ManualFeed(), FakeTracker()
+    worker = InferenceWorker(feed, tracker, track_every_pair=True, auto_select=InitFromTruth(), poll_s=0.01)
+    feed.publish(make_pair(0, truth=True))
+    run_until(worker, fresh)
+    feed.publish(make_pair(1, truth=True, events=frozenset({SEQUENCE_START_EVENT})))
+    feed.publish(make_pair(2, truth=True))  # the new scene's first pair is replaced before the loop took it
+    run_until(worker, fresh)
+    assert tracker.initialized == [(0, target_box_at(0)), (2, target_box_at(2))]  # re-selected on the newer pair
+
+
+def test_answers_about_a_replaced_target_are_dropped():
+    feed, tracker = ManualFeed(), FakeTracker(step_s=0.5)
+    worker = InferenceWorker(feed, tracker, auto_select=InitFromTruth(), poll_s=0.01)
+    feed.publish(make_pair(0, truth=True))
+    run_until(worker, fresh)
+    feed.publish(make_pair(1, truth=True))
+    run_until(worker, fresh)
+    for _ in range(10):
+        worker.run_once()  # ~0.1 s: the slow step on pair 1 of the old scene is running
+    assert worker.runner.busy and tracker.tracked == []
+    feed.publish(make_pair(5, truth=True, events=frozenset({SEQUENCE_START_EVENT})))
+    update = run_until(worker, fresh)[-1]
+    assert update.box_xywh == target_box_at(5)  # the new target's box at once
+    run_until(worker, lambda u: not worker.runner.busy and len(tracker.initialized) == 2, max_steps=300)
+    later = run_until(worker, lambda u: True)[-1]
+    assert tracker.tracked == [1]  # the old step finished, and its answer was dropped:
+    assert later.box_xywh == target_box_at(5) and later.result is None and later.frames_tracked == 0
+
+
+def test_single_stream_pairs_are_tracked_and_their_rows_say_so(tmp_path):
+    from dataclasses import replace
+
+    from tpmri_live.capture.dead_stream import single_stream_pair
+
+    feed, tracker = ManualFeed(), FakeTracker()
+    worker = InferenceWorker(feed, tracker, track_every_pair=True, auto_select=InitOnce(target_box_at(0)), poll_s=0.01)
+    worker.start_recording(tmp_path / "rec", video=False)
+    pairs = [make_pair(0), make_pair(1)]
+    pairs.append(single_stream_pair(make_pair(2).rgb, "rgb", 2, (120, 160)))
+    pairs.append(replace(single_stream_pair(make_pair(3).tir, "tir", 3, (120, 160, 3))))
+    pairs.append(make_pair(4))
+    downs = []
+    for pair in pairs:
+        feed.publish(pair)
+        downs.append(run_until(worker, fresh)[-1].streams_down)
+    worker.stop_recording()
+    run_until(worker, lambda u: u.recording_dir is None, max_steps=50)
+    assert downs == [frozenset(), frozenset(), {"tir"}, {"rgb"}, frozenset()]
+    assert tracker.tracked == [1, 2, 3, 4] and len(tracker.initialized) == 1  # TMR's tracker carried on throughout
+    with open(tmp_path / "rec" / "results.csv", newline="") as handle:
+        states = [row["state"] for row in csv.DictReader(handle)]
+    assert states == ["init", "tracked", "tracked-rgb-only", "tracked-tir-only", "tracked"]

@@ -7,10 +7,10 @@ import pytest
 
 from live_fakes import make_pair
 from tpmri_core.frames import RGBTFrame
-from tpmri_live.annotate import BOX_COLOUR_RGB, annotate_pair
-from tpmri_live.palettes import PALETTE_NAMES, blend_rgb_tir, colorize_tir, palette_lut
-from tpmri_live.rate_monitor import RateMonitor
-from tpmri_live.track_history import TrackHistory
+from tpmri_live.pipeline.annotate import BOX_COLOUR_RGB, annotate_pair
+from tpmri_live.pipeline.palettes import PALETTE_NAMES, blend_rgb_tir, colorize_tir, palette_lut
+from tpmri_live.pipeline.rate_monitor import RateMonitor
+from tpmri_live.pipeline.track_history import TrackHistory
 
 
 def test_rate_monitor_reads_a_steady_rate_and_drops_to_zero_when_events_stop():

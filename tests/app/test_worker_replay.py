@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from live_fakes import FakeTracker, ListPairSource, make_pair
-from tpmri_live.auto_select import InitFromTruth
+from tpmri_live.pipeline.auto_select import InitFromTruth
 from tpmri_live.capture.file_sources import ImageSequenceSource
 from tpmri_live.capture.pair_sources import IndexedPairSource
-from tpmri_live.replay_feed import ReplayFeed, pair_count
-from tpmri_live.worker import InferenceWorker
+from tpmri_live.pipeline.replay_feed import ReplayFeed, pair_count
+from tpmri_live.pipeline.worker import InferenceWorker
 
 FPS = 32.0  # exact binary fractions keep the fake clock's arithmetic exact
 
@@ -153,13 +153,20 @@ def test_pair_count_of_image_folders(tmp_path):
             image = pair.rgb.image[:, :, ::-1] if modality == "rgb" else pair.tir.image
             cv2.imwrite(str(folder / f"{index:04d}.png"), image)
     source = IndexedPairSource(ImageSequenceSource.folder(tmp_path / "rgb", "rgb"), ImageSequenceSource.folder(tmp_path / "tir", "tir"))
-    assert pair_count(source) == 4  # the shorter stream decides
+    assert pair_count(source) == 5  # the longer stream decides: past the shorter one's end it plays alone
     feed = started(ReplayFeed(source, speed=0))
     feed.seek(2)
     pair = feed.wait_latest(0.0)
-    assert pair.index == 2
+    assert pair.index == 2 and pair.raw.down == frozenset()
     np.testing.assert_array_equal(pair.frame.rgb, make_pair(2).rgb.image)
-    assert feed.position().frame_count == 4
+    assert feed.position().frame_count == 5
+    feed.seek(4)
+    last = feed.wait_latest(0.0)
+    assert last.index == 4 and last.raw.down == {"tir"}  # the thermal folder has ended
+    np.testing.assert_array_equal(last.frame.rgb, make_pair(4).rgb.image)
+    assert last.frame.tir.mean() < 40  # a dead sensor's near-black frame, as in training
+    status = feed.status()
+    assert status.streams_down == {"tir"} and status.tir.state.value == "ended" and status.rgb.state.value != "ended"
 
 
 def test_worker_pauses_steps_and_seeks_a_replay():
@@ -175,7 +182,12 @@ def test_worker_pauses_steps_and_seeks_a_replay():
     worker.seek(10)
     seeked = worker.run_once()
     assert seeked.frame.index == 10 and seeked.replay.shown == 10 and seeked.paused
+    assert tracker.tracked == [1, 10]  # single steps are tracked before they are shown
     worker.set_speed(0)
     worker.resume()
     assert worker.run_once().frame.index == 11
-    assert tracker.tracked == [1, 10, 11]
+    for _ in range(20):
+        if len(tracker.tracked) >= 3:
+            break
+        worker.run_once()
+    assert tracker.tracked[:3] == [1, 10, 11]  # playing, the newest pair is tracked when the tracker is free

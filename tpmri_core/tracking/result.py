@@ -30,6 +30,8 @@ class TrackResult:
         alpha_per_layer: the same preference for each TPI layer, first block first.
         lost: True when the step produced non-finite values; box_xywh is then the last good box.
         timings: where the step spent its time.
+        target_state: 'tracking', 'uncertain' or 'lost' (see `target_state`); a plain Tracker always says
+            'tracking', `ReacquiringTracker` judges it from the recent scores.
     """
 
     box_xywh: tuple[float, float, float, float]
@@ -38,6 +40,7 @@ class TrackResult:
     alpha_per_layer: tuple[float, ...] = ()
     lost: bool = False
     timings: StepTimings = field(default_factory=StepTimings)
+    target_state: str = "tracking"
 
     def __post_init__(self) -> None:
         if len(self.box_xywh) != 4 or not all(math.isfinite(v) for v in self.box_xywh):

@@ -22,6 +22,7 @@ from tpmri_core.models.tpmri import TPMRI, TemplateTokens
 from tpmri_core.tracking.crops import CropTransform, clamp_box_xywh, crop_image, crop_transform
 from tpmri_core.tracking.preprocess import rgb_to_tensor, tir_to_tensor
 from tpmri_core.tracking.result import StepTimings, TrackResult
+from tpmri_core.tracking.target_state import SearchRegion
 
 TEMPLATE_FACTOR = 2.0
 SEARCH_FACTOR = 4.0
@@ -124,19 +125,26 @@ class Tracker:
         self._box_xywh = box
         self.reset()
 
+    def restore_box(self, box_xywh: tuple[float, ...] | np.ndarray) -> None:
+        """Put the target back at `box_xywh` (a lost target's last good box) without a new template."""
+        self._box_xywh = np.asarray(box_xywh, dtype=np.float64).reshape(4).copy()
+
     @torch.inference_mode()
-    def track(self, frame: RGBTFrame) -> TrackResult:
-        """Locate the target in the next frame."""
+    def track(self, frame: RGBTFrame, search: SearchRegion | None = None) -> TrackResult:
+        """Locate the target in the next frame; `search` looks in another region (a lost target's re-search)."""
         if self._template is None or self._box_xywh is None or self._state is None:
             raise RuntimeError("call initialize(frame, box_xywh) before track(frame)")
         start = time.perf_counter()
-        transform = crop_transform(self._box_xywh, SEARCH_FACTOR, self.model.search_size)
+        if search is None:
+            transform = crop_transform(self._box_xywh, SEARCH_FACTOR, self.model.search_size)
+        else:
+            transform = search.transform(self.model.search_size)
         search_rgb, search_tir = self._crop_pair(frame, transform)
         cropped = time.perf_counter()
 
         output = self.forward(self._template, search_rgb, search_tir, self._state)
         maps = merge_mirrored(output.maps) if self.mirror_average else output.maps
-        box_crop, score = decode_peak(maps, self.window)
+        box_crop, score = decode_peak(maps, self.window if search is None or search.hann else None)
         values = torch.cat([box_crop.flatten(), score.flatten(), output.alpha.flatten()]).float().cpu().numpy()
         modelled = time.perf_counter()
 

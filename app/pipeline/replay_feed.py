@@ -19,7 +19,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
 
 from tpmri_live.capture.capture_thread import CaptureState
@@ -91,7 +91,7 @@ def pair_count(source: PairSource) -> int | None:
         if not isinstance(frame_count, int) or frame_count <= 0:
             return None
         counts.append(frame_count)
-    return min(counts) if counts else None
+    return max(counts) if counts else None  # past the shorter stream's end, the longer one plays alone
 
 
 class ReplayFeed:
@@ -188,8 +188,10 @@ class ReplayFeed:
         self._deliveries.append(now_s)
         self._last_pair = pair
         self._last_media_s = pair.t_s
-        live_pair = pair.shifted(now_s - pair.t_s)  # onto the monotonic clock: latency counts from here
-        self.recording.write(live_pair)
+        # Onto the monotonic clock (latency counts from here); the recorded time stays for the video's timing.
+        live_pair = replace(pair.shifted(now_s - pair.t_s), t_media_s=pair.t_s if pair.t_media_s is None else pair.t_media_s)
+        if not live_pair.down:
+            self.recording.write(live_pair)
         return self.registrar.register(live_pair)
 
     def _idle(self, timeout_s: float) -> None:

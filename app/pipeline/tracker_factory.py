@@ -1,6 +1,6 @@
 """Build the tracker the worker runs: the only module of the application that touches torch.
 
-Kept apart from `tpmri_live.worker` so the worker and the Qt window import without torch, and tests can
+Kept apart from `tpmri_live.pipeline.worker` so the worker and the Qt window import without torch, and tests can
 hand the worker a fake tracker.
 """
 
@@ -14,15 +14,19 @@ import torch
 from tpmri_core.commands.tracker_options import BACKEND_DEFAULT, MIRROR_AVERAGE_DEFAULT
 from tpmri_core.errors import UserError
 from tpmri_core.inference.threads import live_inference_threads
+from tpmri_core.tracking.target_state import ReacquiringTracker
 from tpmri_core.tracking.tracker import Tracker, resolve_device
 from tpmri_core.weights import resolve_model
 
 
 @dataclass(frozen=True)
 class BuiltTracker:
-    """The tracker and how to describe it in the status bar ('tpmri-tiny (tpmri-tiny-synth.safetensors) on cpu')."""
+    """The tracker and how to describe it in the status bar ('tpmri-tiny (tpmri-tiny-synth.safetensors) on cpu').
 
-    tracker: Tracker
+    The tracker judges its target state and searches again when it loses the target (ReacquiringTracker).
+    """
+
+    tracker: ReacquiringTracker
     description: str
     device: str
 
@@ -56,8 +60,8 @@ def build_tracker(
         torch.set_num_threads(threads)
     resolved = resolve_model(variant, weights)
     try:
-        tracker = Tracker(resolved.model, device=str(torch_device), mirror_average=mirror_average, backend=backend,
-                          threads=threads if torch_device.type == "cpu" else None)
+        tracker = ReacquiringTracker(Tracker(resolved.model, device=str(torch_device), mirror_average=mirror_average,
+                                             backend=backend, threads=threads if torch_device.type == "cpu" else None))
     except ValueError as error:
         raise UserError(str(error)) from None
     return BuiltTracker(tracker=tracker, description=resolved.describe(), device=str(torch_device))

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from tpmri_core.frames import RGBTFrame
-from tpmri_live.palettes import colorize_tir
+from tpmri_live.pipeline.palettes import colorize_tir
 
 BOX_COLOUR_RGB = (0, 230, 118)
 LOST_COLOUR_RGB = (255, 82, 82)
@@ -42,6 +42,7 @@ def annotate_pair(
     alpha_mean: float | None = None,
     lost: bool = False,
     palette: str = "inferno",
+    note: str = "",
 ) -> np.ndarray:
     """(H, 2W, 3) uint8 RGB: the RGB image left, the paletted thermal view right, the box on both.
 
@@ -60,6 +61,8 @@ def annotate_pair(
         parts.append(f"alpha {alpha_mean:.2f} (1 = RGB)")
     if lost:
         parts.append("LOST")
+    if note:
+        parts.append(note)
     draw_label(rgb, "  ".join(parts), (8, 20))
     draw_label(tir, "TIR", (8, 20))
     return np.concatenate([rgb, tir], axis=1)
