@@ -23,6 +23,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "tpmri_core.commands.track",
     "tpmri_core.commands.benchmark",
     "tpmri_core.commands.synth",
+    "tpmri_core.commands.pairs_to_sequences",
     "tpmri_calibration.command",
 )
 
