@@ -18,6 +18,7 @@ from tpmri_core.frames import RGBTFrame
 from tpmri_core.models.head import decode_peak, merge_mirrored
 from tpmri_core.models.tpi import TemporalState
 from tpmri_core.models.tpmri import TPMRI, TemplateTokens
+from tpmri_core.tracking.box_update import NO_LIMITS, BoxUpdateRules, update_box
 from tpmri_core.tracking.crops import CropTransform, clamp_box_xywh, crop_image, crop_transform
 from tpmri_core.tracking.preprocess import rgb_to_tensor, tir_to_tensor
 from tpmri_core.tracking.result import StepTimings, TrackResult
@@ -63,6 +64,10 @@ class Tracker:
         hann_window: weight the score map with a Hann window (favours small motion, as OSTrack does).
         mirror_average: also run the left-right mirrored template and search crops (as a batch of two,
             each with its own TMR state) and average the two views' maps: about 1.7x the compute on a CPU.
+        box_rules: limits on the box's size change per frame (tpmri_core/tracking/box_update.py).
+        window_strength: how strongly the Hann window weighs the score map, in [0, 1]: the map is multiplied
+            by (1 - strength) + strength * hann (1: the full window, OSTrack's choice).
+        search_factor: side of the search crop as a multiple of sqrt(w * h) of the box.
     """
 
     def __init__(
@@ -73,7 +78,14 @@ class Tracker:
         compile_model: bool = False,
         hann_window: bool = True,
         mirror_average: bool = False,
+        box_rules: BoxUpdateRules = NO_LIMITS,
+        window_strength: float = 1.0,
+        search_factor: float = SEARCH_FACTOR,
     ) -> None:
+        if not 0.0 <= window_strength <= 1.0:
+            raise ValueError(f"window_strength must be in [0, 1], got {window_strength}")
+        if not search_factor > TEMPLATE_FACTOR / 2:
+            raise ValueError(f"search_factor must exceed {TEMPLATE_FACTOR / 2}, got {search_factor}")
         self.device = resolve_device(device)
         self.model = model.to(self.device).eval()
         self.autocast_dtype = self._autocast_dtype(precision)
@@ -81,7 +93,10 @@ class Tracker:
         self.forward = torch.compile(forward, mode="reduce-overhead") if compile_model else forward
         map_h, map_w = model.layout.search_hw
         window = torch.outer(torch.hann_window(map_h + 2, periodic=False)[1:-1], torch.hann_window(map_w + 2, periodic=False)[1:-1])
+        window = (1.0 - window_strength) + window_strength * window
         self.window = window.to(self.device) if hann_window else None
+        self.box_rules = box_rules
+        self.search_factor = search_factor
         self.mirror_average = mirror_average
         self._template: TemplateTokens | None = None
         self._box_xywh: np.ndarray | None = None
@@ -139,7 +154,7 @@ class Tracker:
         if self._template is None or self._box_xywh is None or self._state is None:
             raise RuntimeError("call initialize(frame, box_xywh) before track(frame)")
         start = time.perf_counter()
-        transform = crop_transform(self._box_xywh, SEARCH_FACTOR, self.model.search_size)
+        transform = crop_transform(self._box_xywh, self.search_factor, self.model.search_size)
         search_rgb, search_tir = self._crop_pair(frame, transform)
         cropped = time.perf_counter()
 
@@ -156,7 +171,7 @@ class Tracker:
         if not lost:
             center = transform.crop_to_image_xy(box_fraction[:2] * transform.output_size)
             size = box_fraction[2:4] * transform.side_px
-            box = np.concatenate([center - size / 2, size])
+            box = update_box(self._box_xywh, np.concatenate([center - size / 2, size]), peak, self.box_rules)
             self._box_xywh = clamp_box_xywh(box, frame.size_wh, MIN_BOX_PX)
             self._state = output.state.detach()
         decoded = time.perf_counter()
