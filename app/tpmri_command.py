@@ -24,6 +24,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "tpmri_core.commands.benchmark",
     "tpmri_core.commands.synth",
     "tpmri_core.commands.pairs_to_sequences",
+    "tpmri_core.commands.compare",
     "tpmri_calibration.command",
 )
 
