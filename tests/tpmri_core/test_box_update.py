@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tpmri_core.frames import RGBTFrame
-from tpmri_core.tracking.box_update import NO_LIMITS, BoxUpdateRules, update_box
+from tpmri_core.tracking.box_update import DEFAULT_BOX_RULES, NO_LIMITS, BoxUpdateRules, update_box
 from tpmri_core.tracking.tracker import Tracker
 
 PREVIOUS = np.array([100.0, 100.0, 40.0, 20.0])
@@ -35,6 +35,11 @@ def test_scale_step_caps_shrinking_and_growing_and_keeps_the_proposed_centre() -
     assert math.sqrt(grown[2] * grown[3]) == pytest.approx(math.sqrt(800) * 1.1)
     small_change = np.array([100.0, 100.0, 42.0, 21.0])
     assert np.allclose(update_box(PREVIOUS, small_change, 0.9, rules), small_change)
+
+
+def test_a_proposal_without_area_shrinks_by_the_allowed_step_only() -> None:
+    kept = update_box(PREVIOUS, np.array([110.0, 105.0, 0.0, 0.0]), 0.9, DEFAULT_BOX_RULES)
+    assert np.all(np.isfinite(kept)) and math.sqrt(kept[2] * kept[3]) == pytest.approx(math.sqrt(800) / 1.05)
 
 
 def test_aspect_step_caps_the_change_of_shape_only() -> None:
@@ -77,7 +82,8 @@ def _frame(seed: int) -> RGBTFrame:
 
 def test_tracker_applies_the_rules_to_every_step(make_tiny_model) -> None:
     model = make_tiny_model()
-    free = Tracker(model, device="cpu")
+    free = Tracker(model, device="cpu", box_rules=NO_LIMITS)
+    assert Tracker(model, device="cpu").box_rules == DEFAULT_BOX_RULES
     limited = Tracker(model, device="cpu", box_rules=BoxUpdateRules(max_scale_step=1.02, max_aspect_step=1.02))
     start = (60.0, 40.0, 30.0, 30.0)
     for tracker in (free, limited):

@@ -57,6 +57,11 @@ class BoxUpdateRules:
 NO_LIMITS = BoxUpdateRules()
 """The network's box as it is (the paper's tracker)."""
 
+DEFAULT_BOX_RULES = BoxUpdateRules(max_scale_step=1.05, max_aspect_step=1.05)
+"""The tracker's default, chosen on the real-appearance and generated validation sets (README, "Box-update
+rules"): at most 5 % change of size and of aspect per frame; on real pictures the unlimited box halves within
+a few frames onto a small warm part of the target (or a lamp next to it) and the next crop follows it down."""
+
 
 def update_box(
     previous_xywh: np.ndarray, proposed_xywh: np.ndarray, score: float, rules: BoxUpdateRules
@@ -72,8 +77,9 @@ def update_box(
         new_w, new_h = old_w, old_h
     else:
         old_scale, old_aspect = math.sqrt(old_w * old_h), old_w / old_h
-        scale = math.sqrt(float(proposed[2] * proposed[3]))
-        aspect = float(proposed[2] / proposed[3])
+        # A degenerate proposal (zero width or height) still has a direction: shrink as far as allowed.
+        proposed_w, proposed_h = max(float(proposed[2]), 1e-6), max(float(proposed[3]), 1e-6)
+        scale, aspect = math.sqrt(proposed_w * proposed_h), proposed_w / proposed_h
         if rules.max_scale_step is not None:
             scale = min(max(scale, old_scale / rules.max_scale_step), old_scale * rules.max_scale_step)
         if rules.max_aspect_step is not None:

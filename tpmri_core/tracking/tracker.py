@@ -18,7 +18,7 @@ from tpmri_core.frames import RGBTFrame
 from tpmri_core.models.head import decode_peak, merge_mirrored
 from tpmri_core.models.tpi import TemporalState
 from tpmri_core.models.tpmri import TPMRI, TemplateTokens
-from tpmri_core.tracking.box_update import NO_LIMITS, BoxUpdateRules, update_box
+from tpmri_core.tracking.box_update import DEFAULT_BOX_RULES, BoxUpdateRules, update_box
 from tpmri_core.tracking.crops import CropTransform, clamp_box_xywh, crop_image, crop_transform
 from tpmri_core.tracking.preprocess import rgb_to_tensor, tir_to_tensor
 from tpmri_core.tracking.result import StepTimings, TrackResult
@@ -64,7 +64,8 @@ class Tracker:
         hann_window: weight the score map with a Hann window (favours small motion, as OSTrack does).
         mirror_average: also run the left-right mirrored template and search crops (as a batch of two,
             each with its own TMR state) and average the two views' maps: about 1.7x the compute on a CPU.
-        box_rules: limits on the box's size change per frame (tpmri_core/tracking/box_update.py).
+        box_rules: limits on the box's size change per frame (tpmri_core/tracking/box_update.py; default
+            DEFAULT_BOX_RULES, NO_LIMITS for the paper's tracker).
         window_strength: how strongly the Hann window weighs the score map, in [0, 1]: the map is multiplied
             by (1 - strength) + strength * hann (1: the full window, OSTrack's choice).
         search_factor: side of the search crop as a multiple of sqrt(w * h) of the box.
@@ -78,7 +79,7 @@ class Tracker:
         compile_model: bool = False,
         hann_window: bool = True,
         mirror_average: bool = False,
-        box_rules: BoxUpdateRules = NO_LIMITS,
+        box_rules: BoxUpdateRules = DEFAULT_BOX_RULES,
         window_strength: float = 1.0,
         search_factor: float = SEARCH_FACTOR,
     ) -> None:
