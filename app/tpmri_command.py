@@ -26,6 +26,8 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "tpmri_core.commands.vot_workspace",
     "tpmri_core.commands.vot_server",
     "tpmri_core.commands.export",
+    "tpmri_core.commands.pairs_to_sequences",
+    "tpmri_core.commands.compare",
     "tpmri_calibration.command",
 )
 

@@ -15,6 +15,7 @@ from tpmri_core.models.head import HeadMaps
 from tpmri_core.models.tpi import ALPHA_START, TemporalState
 from tpmri_core.models.tpmri import TPMRIOutput
 from tpmri_core.tracking.result import TrackResult
+from tpmri_core.tracking.box_update import NO_LIMITS
 from tpmri_core.tracking.tracker import Tracker
 
 WIDTH, HEIGHT = 640, 480
@@ -166,6 +167,7 @@ def test_a_frame_smaller_than_the_crop_works(tracker: Tracker) -> None:
 
 
 def test_the_peak_is_mapped_back_to_image_pixels(tracker: Tracker, frames) -> None:
+    tracker.box_rules = NO_LIMITS  # the network's box as it is: this checks the geometry alone
     tracker.initialize(frames[0], (300, 200, 40, 40))  # search side = 4 * 40 = 160 px around (320, 220)
     tracker.forward = ScriptedForward(row=6, col=6, size_wh=(0.25, 0.25))
     assert tracker.track(frames[1]).box_xywh == pytest.approx((300, 200, 40, 40))  # the centre cell: no motion
@@ -230,7 +232,7 @@ def test_without_a_hann_window_the_raw_peak_wins(make_tiny_model, frames) -> Non
 
 
 def test_mirror_average_runs_both_views_and_maps_the_mirror_back(make_tiny_model, frames) -> None:
-    tracker = Tracker(make_tiny_model(), device="cpu", mirror_average=True)
+    tracker = Tracker(make_tiny_model(), device="cpu", mirror_average=True, box_rules=NO_LIMITS)
     tracker.initialize(frames[0], (300, 200, 40, 40))
     assert tracker.state.alpha.shape[0] == 2  # one TMR history per view
     single = ScriptedForward(row=3, col=9, offset_xy=(0.5, 0.25), size_wh=(0.25, 0.5))

@@ -19,6 +19,7 @@ from tpmri_core.inference.backend import create_backend
 from tpmri_core.models.head import decode_peak, merge_mirrored
 from tpmri_core.models.tpi import TemporalState
 from tpmri_core.models.tpmri import TPMRI, TemplateTokens
+from tpmri_core.tracking.box_update import DEFAULT_BOX_RULES, BoxUpdateRules, update_box
 from tpmri_core.tracking.crops import CropTransform, clamp_box_xywh, crop_image, crop_transform
 from tpmri_core.tracking.preprocess import rgb_to_tensor, tir_to_tensor
 from tpmri_core.tracking.result import StepTimings, TrackResult
@@ -67,6 +68,11 @@ class Tracker:
             each with its own TMR state) and average the two views' maps: about 1.7x the compute on a CPU.
         backend: 'torch', 'onnxruntime' or 'auto' (the fastest for the device; see inference.backend).
         threads: the onnxruntime backend's CPU threads (None: torch's thread count).
+        box_rules: limits on the box's size change per frame (tpmri_core/tracking/box_update.py; default
+            DEFAULT_BOX_RULES, NO_LIMITS for the paper's tracker).
+        window_strength: how strongly the Hann window weighs the score map, in [0, 1]: the map is multiplied
+            by (1 - strength) + strength * hann (1: the full window, OSTrack's choice).
+        search_factor: side of the search crop as a multiple of sqrt(w * h) of the box.
     """
 
     def __init__(
@@ -79,7 +85,14 @@ class Tracker:
         mirror_average: bool = False,
         backend: str = "torch",
         threads: int | None = None,
+        box_rules: BoxUpdateRules = DEFAULT_BOX_RULES,
+        window_strength: float = 1.0,
+        search_factor: float = SEARCH_FACTOR,
     ) -> None:
+        if not 0.0 <= window_strength <= 1.0:
+            raise ValueError(f"window_strength must be in [0, 1], got {window_strength}")
+        if not search_factor > TEMPLATE_FACTOR / 2:
+            raise ValueError(f"search_factor must exceed {TEMPLATE_FACTOR / 2}, got {search_factor}")
         self.device = resolve_device(device)
         self.model = model.to(self.device).eval()
         batch = 2 if mirror_average else 1
@@ -87,7 +100,10 @@ class Tracker:
         self.forward = self.backend.step
         map_h, map_w = model.layout.search_hw
         window = torch.outer(torch.hann_window(map_h + 2, periodic=False)[1:-1], torch.hann_window(map_w + 2, periodic=False)[1:-1])
+        window = (1.0 - window_strength) + window_strength * window
         self.window = window.to(self.device) if hann_window else None
+        self.box_rules = box_rules
+        self.search_factor = search_factor
         self.mirror_average = mirror_average
         self._template: TemplateTokens | None = None
         self._box_xywh: np.ndarray | None = None
@@ -136,7 +152,7 @@ class Tracker:
             raise RuntimeError("call initialize(frame, box_xywh) before track(frame)")
         start = time.perf_counter()
         if search is None:
-            transform = crop_transform(self._box_xywh, SEARCH_FACTOR, self.model.search_size)
+            transform = crop_transform(self._box_xywh, self.search_factor, self.model.search_size)
         else:
             transform = search.transform(self.model.search_size)
         search_rgb, search_tir = self._crop_pair(frame, transform)
@@ -154,7 +170,7 @@ class Tracker:
         if not lost:
             center = transform.crop_to_image_xy(box_fraction[:2] * transform.output_size)
             size = box_fraction[2:4] * transform.side_px
-            box = np.concatenate([center - size / 2, size])
+            box = update_box(self._box_xywh, np.concatenate([center - size / 2, size]), peak, self.box_rules)
             self._box_xywh = clamp_box_xywh(box, frame.size_wh, MIN_BOX_PX)
             self._state = output.state.detach()
         decoded = time.perf_counter()
