@@ -182,7 +182,8 @@ def test_crossover_hides_the_target_in_tir_and_leaves_rgb_alone() -> None:
 
 def test_occlusion_covers_the_target_in_both_modalities() -> None:
     for frame, clean in _event_frames("occlusion", SEEDS):
-        changed_rgb = np.abs(frame.rgb.astype(int) - clean.rgb.astype(int)).max(axis=2) > 12
+        # Both twins get the same noise, so any change is the occluder; at night it is a dim one.
+        changed_rgb = np.abs(frame.rgb.astype(int) - clean.rgb.astype(int)).max(axis=2) > 4
         changed_tir = frame.tir_raw.astype(int) != clean.tir_raw.astype(int)
         x, y, w, h = (int(round(v)) for v in frame.box_xywh_rgb)
         assert changed_rgb[y : y + h, x : x + w].mean() > 0.2

@@ -12,8 +12,13 @@ SCENARIOS: tuple[str, ...] = (*EVENT_NAMES, "clean")
 
 TARGET_KINDS: tuple[str, ...] = ("person", "vehicle", "animal", "bike", "object")
 
-DEFAULT_TARGET_SIZE_PX: tuple[float, float] = (20.0, 120.0)
-"""Range of the target's longer side in a 480x360 frame."""
+DEFAULT_TARGET_SIZE_PX: tuple[float, float] = (15.0, 240.0)
+"""Range of the target's longer side in a 480x360 frame: from a distant walker (15 px, as in LLVIP's far
+pedestrians) to a car filling half the frame (RoadScene's nearest cars are 200-260 px wide at this scale).
+Sizes are drawn log-uniformly, plus a share of large targets (`SynthConfig.large_target_probability`)."""
+
+LARGE_TARGET_FRACTION = 0.55
+"""A "large" target's longer side starts between this fraction of the largest size and the largest."""
 
 
 def _check_range(name: str, value: tuple[float, float], low: float, high: float) -> None:
@@ -44,6 +49,14 @@ class SynthConfig:
         misregistration_px: largest residual RGB/TIR shift in frame pixels (constant per sequence).
         misregistration_scale: largest residual relative scale difference between RGB and TIR.
         rgb_noise: range of the visible camera's noise sigma in 8-bit levels, in good light.
+        large_target_probability: share of sequences whose target starts large (LARGE_TARGET_FRACTION
+            of the largest size or more): near cars and people, which real driving scenes are full of.
+        night_probability: share of sequences at night: dark RGB lit by street lamps (glowing lamps,
+            lit windows, head and tail lights on), no sun in the thermal scene.
+        black_hot_probability: share of sequences whose thermal view shows hot as black.
+        companion_probability: share of sequences with other people or vehicles like the target in
+            view (groups walking together, queues of cars); near the target they count as distractors.
+        lamp_count: range of street lamps and other small hot fixtures in the scene.
     """
 
     width: int = 480
@@ -62,6 +75,11 @@ class SynthConfig:
     misregistration_px: float = 5.0
     misregistration_scale: float = 0.03
     rgb_noise: tuple[float, float] = (1.0, 4.0)
+    large_target_probability: float = 0.25
+    night_probability: float = 0.4
+    black_hot_probability: float = 0.2
+    companion_probability: float = 0.45
+    lamp_count: tuple[int, int] = (0, 8)
 
     def __post_init__(self) -> None:
         if not (64 <= self.width <= 4096 and 64 <= self.height <= 4096):
@@ -87,6 +105,12 @@ class SynthConfig:
         _check_range("thermal_noise_k", self.thermal_noise_k, 0.0, 5.0)
         _check_range("thermal_blur_px", self.thermal_blur_px, 0.0, 5.0)
         _check_range("rgb_noise", self.rgb_noise, 0.0, 50.0)
+        for name in ("large_target_probability", "night_probability", "black_hot_probability", "companion_probability"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"SynthConfig.{name} {getattr(self, name)} must be in [0, 1]")
+        low, high = self.lamp_count
+        if not 0 <= low <= high <= 64:
+            raise ValueError(f"SynthConfig.lamp_count must be (min, max) with 0 <= min <= max <= 64, got {self.lamp_count}")
         if not 0.0 <= self.misregistration_px <= 50.0:
             raise ValueError(f"SynthConfig.misregistration_px {self.misregistration_px} must be in [0, 50]")
         if not 0.0 <= self.misregistration_scale <= 0.2:

@@ -57,6 +57,8 @@ def sample_target_path(
     cycle_sizes: float,
     zoom: np.ndarray,
     ground_y: float | None = None,
+    large_probability: float = 0.0,
+    large_fraction: float = 0.55,
 ) -> Path:
     """A wandering, approaching or receding target that stays (almost) inside the frame.
 
@@ -65,12 +67,24 @@ def sample_target_path(
     cycle_sizes: how many body sizes one motion cycle covers (gait phase speed).
     zoom: (T,) camera zoom, so that zooming in also enlarges the target.
     ground_y: frame row of the horizon; the target's feet stay below it (None: anywhere).
+    large_probability: chance that the target starts large: between large_fraction of the largest size
+        and the largest (near cars and people fill a third to a half of real driving frames).
+
+    The largest size is also capped so that the box stays within 60 % of the frame's width and height
+    (a person's height, a car's width, up to about half the frame).
     """
     frame_w, frame_h = frame_wh
     low, high = size_range
-    log_size0 = rng.uniform(np.log(low * 1.15), np.log(high * 0.85))
+    high = min(high, 0.6 * frame_w / min(aspect_wh, 1.0), 0.6 * frame_h / min(1.0 / aspect_wh, 1.0))
+    low = min(low, 0.5 * high)
+    large = rng.random() < large_probability
+    if large:
+        log_size0 = rng.uniform(np.log(max(low * 1.15, large_fraction * high)), np.log(high * 0.95))
+    else:
+        log_size0 = rng.uniform(np.log(low * 1.15), np.log(high * 0.85))
     trend = rng.normal(0.0, 0.35) * np.linspace(0.0, 1.0, num_frames)
     wobble = rng.uniform(0.02, 0.15) * smooth_noise(rng, num_frames, rng.uniform(30, 120))
+    wobble -= wobble[0]  # the first frame has the drawn size
     size = np.clip(np.exp(log_size0 + trend + wobble) * zoom / zoom[0], low, high)
 
     level = max_speed * rng.random() ** 1.5
@@ -204,3 +218,39 @@ def sample_occluder_path(
         present=present,
         speed_xy=velocity,
     )
+
+
+def sample_follower_path(
+    rng: np.random.Generator, leader: Path, cycle_sizes: float, min_gap_sizes: float | np.ndarray = 0.0
+) -> Path:
+    """A companion moving with the leader: a friend walking beside it, the next car in a queue.
+
+    It keeps a drifting offset of 0.6 to 2.6 leader sizes (flatter vertically: people walk side by side
+    or in line, cars queue along the road); min_gap_sizes (a number, or one per frame) pushes it further
+    out where it must not count as a distractor.
+    """
+    num_frames = len(leader.size)
+    size = leader.size * rng.uniform(0.8, 1.2)
+    angle = rng.uniform(0.0, 2 * np.pi)
+    gap = rng.uniform(0.6, 2.6)
+    direction = np.array([np.cos(angle), 0.45 * np.sin(angle)])
+    drift = 0.15 * np.stack([smooth_noise(rng, num_frames, 40.0) for _ in range(2)], axis=1)
+    offset_sizes = gap * direction[None, :] + drift
+    ratio = np.maximum(np.hypot(offset_sizes[:, 0], offset_sizes[:, 1]), 1e-3)
+    offset_sizes *= np.maximum(1.0, np.broadcast_to(min_gap_sizes, ratio.shape) / ratio)[:, None]
+    centre = leader.centre_xy + leader.size[:, None] * offset_sizes
+    velocity = np.diff(centre, axis=0, prepend=centre[:1])
+    return Path(
+        centre_xy=centre,
+        size=size,
+        facing_left=leader.facing_left.copy() if rng.random() < 0.8 else ~leader.facing_left,
+        phase=_phase(np.hypot(velocity[:, 0], velocity[:, 1]), size, cycle_sizes, rng.random()),
+        present=np.ones(num_frames, bool),
+        speed_xy=velocity,
+    )
+
+
+def distance_in_sizes(path: Path, target: Path) -> np.ndarray:
+    """(T,) centre distance from the target in target sizes (inf where the thing is absent)."""
+    gap = np.hypot(*(path.centre_xy - target.centre_xy).T) / np.maximum(target.size, 1.0)
+    return np.where(path.present, gap, np.inf)

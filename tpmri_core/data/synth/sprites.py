@@ -101,7 +101,10 @@ def _render_pose(
         style = design.parts[part]
         coverage = mask_u8.astype(np.float32) / 255.0
         core = _core_map(mask_u8)
-        shaded = style.texture * (0.7 + 0.3 * core)[:, :, None]
+        if part in design.emissive_parts:
+            shaded = style.texture / np.maximum(light, 0.5)[:, :, None]  # own light: neither shaded nor dimmed
+        else:
+            shaded = style.texture * ((0.7 + 0.3 * core) * design.light_level)[:, :, None]
         rgb += (shaded - rgb) * coverage[:, :, None]
         kelvin += (style.apparent_k + style.core_k * core - kelvin) * coverage
         alpha += (1.0 - alpha) * coverage
