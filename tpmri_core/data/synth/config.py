@@ -12,6 +12,10 @@ SCENARIOS: tuple[str, ...] = (*EVENT_NAMES, "clean")
 
 TARGET_KINDS: tuple[str, ...] = ("person", "vehicle", "animal", "bike", "object")
 
+KIND_WEIGHTS: dict[str, float] = {"person": 0.35, "vehicle": 0.3, "bike": 0.15, "animal": 0.1, "object": 0.1}
+"""How often each kind is the target (renormalised over `SynthConfig.target_kinds`): people and cars are most
+of what LLVIP, RoadScene and LasHeR track; animals and objects keep the model from learning two shapes only."""
+
 DEFAULT_TARGET_SIZE_PX: tuple[float, float] = (15.0, 240.0)
 """Range of the target's longer side in a 480x360 frame: from a distant walker (15 px, as in LLVIP's far
 pedestrians) to a car filling half the frame (RoadScene's nearest cars are 200-260 px wide at this scale).

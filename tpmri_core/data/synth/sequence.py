@@ -13,7 +13,7 @@ from tpmri_core.data.synth.backgrounds import Background, build_background
 from tpmri_core.data.synth.canvas import TEMPERATURE_DIVISOR
 from tpmri_core.data.synth.camera import CameraPath, sample_camera_path
 from tpmri_core.data.synth.compose import Patch, Placement, box_in_frame, paste_heat, paste_rgb, sprite_to_frame
-from tpmri_core.data.synth.config import LARGE_TARGET_FRACTION, SynthConfig
+from tpmri_core.data.synth.config import KIND_WEIGHTS, LARGE_TARGET_FRACTION, SynthConfig
 from tpmri_core.data.synth.designs import Design, resemble, sample_occluder_design, sample_target_design
 from tpmri_core.data.synth.events import ACTIVE_LEVEL, EventPlan, clean_lead_in, plan_events
 from tpmri_core.data.synth.frame import SynthFrame
@@ -117,7 +117,8 @@ def _plan(seed: int, num_frames: int, config: SynthConfig) -> tuple[_Plan, np.ra
     background = build_background(scene_rng, canvas_wh, weather, config.lamp_count)
     camera = sample_camera_path(camera_rng, num_frames, canvas_wh, frame_wh, config.camera_motion)
 
-    kind = config.target_kinds[int(target_rng.integers(len(config.target_kinds)))]
+    weights = np.array([KIND_WEIGHTS[name] for name in config.target_kinds])
+    kind = config.target_kinds[int(target_rng.choice(len(config.target_kinds), p=weights / weights.sum()))]
     design = sample_target_design(target_rng, kind, weather)
     sprite = render_sprite(design, target_rng)
     heat_offset_k = _contrast_offset(target_rng, mean_temperature_k(sprite), background, config.min_thermal_contrast_k)

@@ -21,15 +21,22 @@ from tpmri_core.data.synth.canvas import SceneCanvas
 from tpmri_core.data.synth.textures import detail_map
 from tpmri_core.data.synth.weather import Material
 
-_NATURAL_SURFACES = ("grass", "gravel", "brick", "moon")
-"""Photographs whose detail looks like plaster, stone, asphalt and leaves (no text or coins on a wall)."""
+_MINERAL = ("gravel", "brick", "moon")
+"""Photographs whose detail looks like plaster, stone and asphalt (no text or coins on a wall, no grass on a road)."""
+_LEAVES = ("grass", "gravel")
 _FACADES = np.array(
     [[180, 170, 150], [140, 120, 100], [200, 195, 185], [110, 105, 100], [160, 90, 70], [90, 95, 105]], np.float32
 )
 
 
-def _textured(rng: np.random.Generator, size_wh: tuple[int, int], colour: np.ndarray, amount: float) -> np.ndarray:
-    detail = detail_map(rng, size_wh, zoom=(1.0, 4.0), names=_NATURAL_SURFACES)
+def _textured(
+    rng: np.random.Generator,
+    size_wh: tuple[int, int],
+    colour: np.ndarray,
+    amount: float,
+    names: tuple[str, ...] = _MINERAL,
+) -> np.ndarray:
+    detail = detail_map(rng, size_wh, zoom=(1.0, 4.0), names=names)
     return np.clip(colour[None, None, :] * (1.0 + amount * detail[:, :, None]), 0, 255).astype(np.float32)
 
 
@@ -91,7 +98,7 @@ def _tree(rng: np.random.Generator, canvas: SceneCanvas, cx: float, base: float,
         axes = (int(rng.uniform(0.1, 0.3) * width) + 1, int(rng.uniform(0.08, 0.22) * height) + 1)
         cv2.ellipse(mask, centre, axes, rng.uniform(0, 180), 0, 360, 255, -1)
     green = np.float32([55, 85, 40]) * np.exp(rng.normal(0.0, 0.25, 3)).astype(np.float32)
-    layer = _textured(rng, (width, height), green, rng.uniform(0.3, 0.7))
+    layer = _textured(rng, (width, height), green, rng.uniform(0.3, 0.7), _LEAVES)
     foliage = Material(offset_k=rng.uniform(-1.5, 1.5), absorptivity=0.2, detail_k=rng.uniform(0.8, 2.5), emissivity=0.97)
     canvas.paint(layer, cv2.GaussianBlur(mask.astype(np.float32) / 255.0, (0, 0), 0.8), foliage, origin_xy=(x0, y0))
 
