@@ -126,3 +126,65 @@ def test_companions_appear_and_near_ones_are_distractors() -> None:
         assert not frames[0].events
         flagged += sum("distractor" in f.events for f in frames)
     assert flagged > 0, "companions next to the target count as distractors"
+
+
+def _found_shift(before: np.ndarray, after: np.ndarray, box_xywh: tuple[float, float, float, float]) -> np.ndarray:
+    """Where the box's content of `before` is found in `after`, relative to where it was (template matching)."""
+    import cv2
+
+    x, y, w, h = (int(round(v)) for v in box_xywh)
+    template = before[y : y + h, x : x + w].astype(np.float32)
+    reach = 20
+    x0, y0 = max(0, x - reach), max(0, y - reach)
+    window = after[y0 : y + h + reach, x0 : x + w + reach].astype(np.float32)
+    scores = cv2.matchTemplate(window, template, cv2.TM_SQDIFF)
+    _, _, best, _ = cv2.minMaxLoc(scores)
+    return np.array([best[0] + x0 - x, best[1] + y0 - y], float)
+
+
+def test_parallax_moves_the_target_in_thermal_and_its_box_with_it() -> None:
+    flat = SynthConfig(
+        misregistration_px=0.0, misregistration_scale=0.0, band_lag_frames=0.0, parallax_px=0.0,
+        companion_probability=0.0, camera_motion=0.0, scenario="clean",
+    )
+    for seed in range(3):
+        plain = next(iter(generate_sequence(seed, 1, flat)))
+        shifted = next(iter(generate_sequence(seed, 1, dataclasses.replace(flat, parallax_px=12.0))))
+        moved = np.subtract(shifted.box_xywh_tir[:2], shifted.box_xywh_rgb[:2])
+        assert shifted.box_xywh_rgb == plain.box_xywh_rgb and np.array_equal(shifted.rgb, plain.rgb)
+        assert np.allclose(np.subtract(shifted.box_xywh_tir[2:], plain.box_xywh_tir[2:]), 0.0, atol=0.05)
+        seen = _found_shift(plain.tir_raw, shifted.tir_raw, plain.box_xywh_tir)
+        assert np.abs(seen - moved).max() <= 1.5, (seen, moved)  # the image content moved with the box
+
+
+def test_band_lag_shifts_moving_targets_by_their_speed() -> None:
+    lagged = SynthConfig(
+        misregistration_px=0.0, misregistration_scale=0.0, band_lag_frames=2.0, parallax_px=0.0,
+        companion_probability=0.0, camera_motion=0.0,
+    )
+    lags, fits = [], []
+
+    def centre(box: tuple[float, float, float, float]) -> np.ndarray:
+        return np.array([box[0] + box[2] / 2, box[1] + box[3] / 2])
+
+    def inside(box: tuple[float, float, float, float]) -> bool:
+        return box[0] > 0.5 and box[1] > 0.5 and box[0] + box[2] < 479.5 and box[1] + box[3] < 359.5
+
+    for seed in range(12):
+        frames = list(generate_sequence(seed, 12, lagged))
+        for previous, frame in zip(frames[:-1], frames[1:], strict=True):
+            if not (inside(frame.box_xywh_rgb) and inside(previous.box_xywh_rgb) and inside(frame.box_xywh_tir)):
+                continue
+            velocity = centre(frame.box_xywh_rgb) - centre(previous.box_xywh_rgb)
+            offset = centre(frame.box_xywh_tir) - centre(frame.box_xywh_rgb)
+            speed = float(np.hypot(*velocity))
+            if np.abs(offset).max() > 0.05 and speed > 1.0:
+                # The thermal box is where the RGB box was a fraction (at most 2) of a frame earlier; the box
+                # centre also moves a little with the gait and the size, which the lag does not delay.
+                lag = -offset @ velocity / speed**2
+                lags.append(lag)
+                fits.append(np.hypot(*(offset + lag * velocity)) <= 0.1 + 0.2 * speed)
+    checked = len(lags)
+    assert 0.1 < np.median(lags) <= 2.0 and np.max(lags) < 2.5
+    assert np.mean(fits) > 0.8, "the offset is along the motion"
+    assert checked > 10, "half the sequences have a lag, and their targets move"

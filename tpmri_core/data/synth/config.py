@@ -62,6 +62,10 @@ class SynthConfig:
         companion_probability: share of sequences with other people or vehicles like the target in
             view (groups walking together, queues of cars); near the target they count as distractors.
         lamp_count: range of street lamps and other small hot fixtures in the scene.
+        band_lag_frames: largest delay of the thermal capture behind the RGB one, in frames (half the
+            sequences have none): moving things and pans shift between the bands.
+        parallax_px: largest extra horizontal shift in thermal of targets and companions against the
+            registered background (they stand off the calibration plane).
     """
 
     width: int = 480
@@ -85,6 +89,8 @@ class SynthConfig:
     black_hot_probability: float = 0.2
     companion_probability: float = 0.45
     lamp_count: tuple[int, int] = (0, 8)
+    band_lag_frames: float = 0.6
+    parallax_px: float = 3.0
 
     def __post_init__(self) -> None:
         if not (64 <= self.width <= 4096 and 64 <= self.height <= 4096):
@@ -116,6 +122,10 @@ class SynthConfig:
         low, high = self.lamp_count
         if not 0 <= low <= high <= 64:
             raise ValueError(f"SynthConfig.lamp_count must be (min, max) with 0 <= min <= max <= 64, got {self.lamp_count}")
+        if not 0.0 <= self.band_lag_frames <= 2.0:
+            raise ValueError(f"SynthConfig.band_lag_frames {self.band_lag_frames} must be in [0, 2]")
+        if not 0.0 <= self.parallax_px <= 50.0:
+            raise ValueError(f"SynthConfig.parallax_px {self.parallax_px} must be in [0, 50]")
         if not 0.0 <= self.misregistration_px <= 50.0:
             raise ValueError(f"SynthConfig.misregistration_px {self.misregistration_px} must be in [0, 50]")
         if not 0.0 <= self.misregistration_scale <= 0.2:

@@ -177,6 +177,8 @@ def _plan(seed: int, num_frames: int, config: SynthConfig) -> tuple[_Plan, np.ra
         config.misregistration_px,
         config.misregistration_scale,
         config.black_hot_probability,
+        config.band_lag_frames,
+        config.parallax_px,
     )
     plan = _Plan(
         background=background,
@@ -249,9 +251,12 @@ def _companions(
     return tuple(actors)
 
 
-def _placement(actor: _Actor, index: int, shake_xy: np.ndarray) -> Placement:
+def _placement(actor: _Actor, index: int, shake_xy: np.ndarray, lag_frames: float = 0.0) -> Placement:
+    """Where the actor is drawn on a frame; lag_frames > 0 gives where it was that much of a frame earlier."""
     path = actor.path
     centre = path.centre_xy[index] + shake_xy
+    if lag_frames > 0.0 and index > 0:
+        centre = centre + lag_frames * (path.centre_xy[index - 1] - path.centre_xy[index])
     return Placement(
         centre_xy=(float(centre[0]), float(centre[1])),
         size=float(path.size[index]),
@@ -314,7 +319,13 @@ def _render(
             [0.0, TEMPERATURE_DIVISOR, 0.5 * TEMPERATURE_DIVISOR - 0.5],
         ]
     )
-    to_sensor = compose_affine(frame_to_sensor, compose_affine(canvas_to_frame, temperature_to_canvas))
+    # The thermal frame sees the world lag_frames earlier (the two cameras are not triggered together) and
+    # things on the ground nearer than the calibration plane parallax_xy further along the baseline.
+    previous = max(index - 1, 0)
+    lag = thermal.lag_frames
+    canvas_to_tir_frame = canvas_to_frame + lag * (plan.camera.canvas_to_frame[previous] - canvas_to_frame)
+    shake_tir = shake + lag * (plan.camera.shake_xy[previous] - shake) + np.asarray(thermal.parallax_xy)
+    to_sensor = compose_affine(frame_to_sensor, compose_affine(canvas_to_tir_frame, temperature_to_canvas))
     scene_k = cv2.warpAffine(
         plan.background.temperature_k,
         to_sensor,
@@ -327,8 +338,12 @@ def _render(
     target_placement = _placement(plan.target, index, shake)
     target_pose = plan.target.sprite.pose_at(float(plan.target.path.phase[index]))
     box_rgb = box_in_frame(target_pose, sprite_to_frame(plan.target.sprite, target_placement))
+    target_placement_tir = _placement(plan.target, index, shake_tir, lag)
+    box_tir_unregistered = box_in_frame(target_pose, sprite_to_frame(plan.target.sprite, target_placement_tir))
 
-    surrounding_k = _surrounding_temperature(scene_k, box_rgb, frame_to_sensor) if crossover > 0.0 else 0.0
+    surrounding_k = (
+        _surrounding_temperature(scene_k, box_tir_unregistered, frame_to_sensor) if crossover > 0.0 else 0.0
+    )
 
     def draw_target() -> None:
         paste_rgb(
@@ -340,14 +355,14 @@ def _render(
             plan.softness_px,
         )
         paste_heat(
-            scene_k, plan.target.sprite, target_pose, target_placement, frame_to_sensor, crossover, surrounding_k
+            scene_k, plan.target.sprite, target_pose, target_placement_tir, frame_to_sensor, crossover, surrounding_k
         )
 
     def draw(actor: _Actor) -> Patch | None:
         placement = _placement(actor, index, shake)
         pose = actor.sprite.pose_at(float(actor.path.phase[index]))
         patch = paste_rgb(scene_rgb, actor.sprite, pose, placement, tuple(actor.path.speed_xy[index]), plan.softness_px)
-        paste_heat(scene_k, actor.sprite, pose, placement, frame_to_sensor)
+        paste_heat(scene_k, actor.sprite, pose, _placement(actor, index, shake_tir, lag), frame_to_sensor)
         return patch
 
     distractor_near = False
@@ -387,7 +402,7 @@ def _render(
         tir=tir,
         tir_raw=tir_raw,
         box_xywh_rgb=_clip_box(box_rgb, frame_wh),
-        box_xywh_tir=_clip_box(thermal.box_in_tir(box_rgb), frame_wh),
+        box_xywh_tir=_clip_box(thermal.box_in_tir(box_tir_unregistered), frame_wh),
         events=frozenset(name for name, active in events.items() if active),
         index=index,
     )

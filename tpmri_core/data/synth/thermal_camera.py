@@ -46,6 +46,11 @@ class ThermalCamera:
         halo_strength: share of the signal scattered into a wide glow around it.
         halo_sigma: the glow's width in sensor pixels.
         black_hot: show hot as black.
+        lag_frames: the thermal frame is captured this fraction of a frame before the RGB one (RoadScene's
+            bands are 1-3 px apart because the FLIR cameras were not triggered together): moving things and
+            camera pans shift between the bands by lag x their speed.
+        parallax_xy: extra frame-pixel shift in thermal of the things in the scene (targets, companions)
+            against the background, which the calibration registered: they stand nearer the cameras.
     """
 
     frame_wh: tuple[int, int]
@@ -64,6 +69,8 @@ class ThermalCamera:
     halo_strength: float = 0.0
     halo_sigma: float = 4.0
     black_hot: bool = False
+    lag_frames: float = 0.0
+    parallax_xy: tuple[float, float] = (0.0, 0.0)
 
     @property
     def frame_to_sensor(self) -> np.ndarray:
@@ -167,6 +174,8 @@ def sample_thermal_camera(
     misregistration_px: float,
     misregistration_scale: float,
     black_hot_probability: float = 0.0,
+    max_lag_frames: float = 0.0,
+    max_parallax_px: float = 0.0,
 ) -> ThermalCamera:
     width, height = frame_wh
     factor = rng.uniform(*downscale)
@@ -203,4 +212,6 @@ def sample_thermal_camera(
         halo_strength=0.0 if rng.random() < 0.4 else float(rng.uniform(0.05, 0.3)),
         halo_sigma=float(rng.uniform(2.0, 8.0)),
         black_hot=bool(rng.random() < black_hot_probability),
+        lag_frames=0.0 if rng.random() < 0.5 else float(rng.uniform(0.0, max_lag_frames)),
+        parallax_xy=(float(rng.uniform(-max_parallax_px, max_parallax_px)), float(rng.uniform(-0.3, 0.3) * max_parallax_px)),
     )
