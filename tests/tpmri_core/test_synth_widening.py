@@ -188,3 +188,23 @@ def test_band_lag_shifts_moving_targets_by_their_speed() -> None:
     assert 0.1 < np.median(lags) <= 2.0 and np.max(lags) < 2.5
     assert np.mean(fits) > 0.8, "the offset is along the motion"
     assert checked > 10, "half the sequences have a lag, and their targets move"
+
+
+def test_vehicle_lights_throw_glare_beyond_the_car() -> None:
+    from tpmri_core.data.synth.compose import Placement, add_glare, sprite_to_frame
+
+    weather = _night()
+    for seed in range(8):
+        design = sample_target_design(np.random.default_rng(seed), "vehicle", weather)
+        if not design.emissive_parts:
+            continue
+        sprite = render_sprite(design, np.random.default_rng(seed))
+        assert len(sprite.lights) >= 1
+        frame = np.full((360, 480, 3), 10, np.uint8)
+        placement = Placement(centre_xy=(240.0, 180.0), size=150.0, facing_left=False)
+        add_glare(frame, sprite, placement)
+        x, y = (sprite_to_frame(sprite, placement) @ np.array([*sprite.lights[0, :2], 1.0])).astype(int)
+        assert frame[y, x].max() > 60, "bright at the lamp"
+        assert frame[:, :, :].max(axis=2).mean() < 30, "and only around it"
+        return
+    pytest.fail("no vehicle with its lights on in 8 draws")

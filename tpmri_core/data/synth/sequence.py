@@ -12,7 +12,16 @@ import numpy as np
 from tpmri_core.data.synth.backgrounds import Background, build_background
 from tpmri_core.data.synth.canvas import TEMPERATURE_DIVISOR
 from tpmri_core.data.synth.camera import CameraPath, sample_camera_path
-from tpmri_core.data.synth.compose import Patch, Placement, box_in_frame, paste_heat, paste_rgb, sprite_to_frame
+from tpmri_core.data.synth.compose import (
+    Patch,
+    Placement,
+    add_glare,
+    box_in_frame,
+    motion_blur,
+    paste_heat,
+    paste_rgb,
+    sprite_to_frame,
+)
 from tpmri_core.data.synth.config import KIND_WEIGHTS, LARGE_TARGET_FRACTION, SynthConfig
 from tpmri_core.data.synth.designs import Design, resemble, sample_occluder_design, sample_target_design
 from tpmri_core.data.synth.events import ACTIVE_LEVEL, EventPlan, clean_lead_in, plan_events
@@ -70,6 +79,7 @@ class _Plan:
     occluder: _Actor | None
     softness_px: float
     companions: tuple[_Actor, ...] = ()
+    exposure: float = 0.5
 
 
 def _contrast_offset(
@@ -192,6 +202,7 @@ def _plan(seed: int, num_frames: int, config: SynthConfig) -> tuple[_Plan, np.ra
         occluder=occluder,
         softness_px=float(target_rng.uniform(0.0, 1.0)),
         companions=companions,
+        exposure=float(sensor_rng.uniform(0.6, 1.0)) if weather.night else 0.5,
     )
     return plan, frame_rng
 
@@ -312,6 +323,9 @@ def _render(
         plan.background.rgba, canvas_to_frame, frame_wh, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
     )
     scene_rgb = cv2.cvtColor(scene_rgba, cv2.COLOR_RGBA2RGB)
+    if index > 0:  # the background smears along a camera pan (longer exposures at night smear more)
+        pan = canvas_to_frame[:, 2] - plan.camera.canvas_to_frame[index - 1][:, 2]
+        scene_rgb = np.ascontiguousarray(motion_blur(scene_rgb, (float(pan[0]), float(pan[1])), plan.exposure))
     frame_to_sensor = thermal.frame_to_sensor
     temperature_to_canvas = np.array(
         [
@@ -353,7 +367,9 @@ def _render(
             target_placement,
             tuple(plan.target.path.speed_xy[index]),
             plan.softness_px,
+            plan.exposure,
         )
+        add_glare(scene_rgb, plan.target.sprite, target_placement)
         paste_heat(
             scene_k, plan.target.sprite, target_pose, target_placement_tir, frame_to_sensor, crossover, surrounding_k
         )
@@ -361,7 +377,9 @@ def _render(
     def draw(actor: _Actor) -> Patch | None:
         placement = _placement(actor, index, shake)
         pose = actor.sprite.pose_at(float(actor.path.phase[index]))
-        patch = paste_rgb(scene_rgb, actor.sprite, pose, placement, tuple(actor.path.speed_xy[index]), plan.softness_px)
+        speed = tuple(actor.path.speed_xy[index])
+        patch = paste_rgb(scene_rgb, actor.sprite, pose, placement, speed, plan.softness_px, plan.exposure)
+        add_glare(scene_rgb, actor.sprite, placement)
         paste_heat(scene_k, actor.sprite, pose, _placement(actor, index, shake_tir, lag), frame_to_sensor)
         return patch
 
