@@ -96,7 +96,7 @@ def paint_lamps(rng: np.random.Generator, canvas: SceneCanvas, lamps: list[Lamp]
             spread = max(8.0, 0.6 * (lamp.ground_y - cy))
             gx, gy = cx / 4, lamp.ground_y / 4
             ys, xs = np.mgrid[0 : pools.shape[0], 0 : pools.shape[1]].astype(np.float32)
-            pools += rng.uniform(0.3, 1.0) * np.exp(
+            pools += rng.uniform(0.15, 0.6) * np.exp(
                 -((xs - gx) ** 2) / (2 * (spread / 4) ** 2) - (ys - gy) ** 2 / (2 * (0.4 * spread / 4) ** 2)
             )
             if rng.random() < 0.35:  # reflection on a wet road: a vertical streak below the ground point

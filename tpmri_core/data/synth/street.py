@@ -62,7 +62,7 @@ def _building(rng: np.random.Generator, canvas: SceneCanvas, x0: int, x1: int, t
     weather = canvas.weather
     size = (x1 - x0, base - top)
     colour = _FACADES[int(rng.integers(len(_FACADES)))] * np.exp(rng.normal(0.0, 0.12, 3)).astype(np.float32)
-    layer = _textured(rng, size, colour, rng.uniform(0.05, 0.3))
+    layer = _textured(rng, size, colour, rng.uniform(0.03, 0.15))  # plaster and paint: far smoother than gravel
     facade = Material(
         offset_k=rng.uniform(-0.5, 3.0), absorptivity=rng.uniform(0.3, 0.9), detail_k=rng.uniform(0.2, 1.5), emissivity=0.93
     )
@@ -136,9 +136,9 @@ def _road(rng: np.random.Generator, canvas: SceneCanvas, horizon_y: float) -> fl
     across = (xs - vx) / (road_half * depth)  # -1 .. 1 on the road
     pavement = np.float32([150, 148, 140]) * rng.uniform(0.7, 1.15)
     asphalt = np.float32([85, 85, 88]) * rng.uniform(0.6, 1.3)
-    layer = _textured(rng, size, pavement, rng.uniform(0.1, 0.3))
+    layer = _textured(rng, size, pavement, rng.uniform(0.04, 0.15))
     on_road = np.clip(1.2 - np.abs(across), 0.0, 1.0)[:, :, None] * np.clip((depth - 0.002) * 400, 0, 1)[:, :, None]
-    road_layer = _textured(rng, size, asphalt, rng.uniform(0.05, 0.25))
+    road_layer = _textured(rng, size, asphalt, rng.uniform(0.02, 0.1))
     layer += (road_layer - layer) * on_road
     paint = np.float32([235, 235, 225]) if rng.random() < 0.7 else np.float32([230, 190, 60])
     marking = np.zeros(size[::-1], np.float32)
