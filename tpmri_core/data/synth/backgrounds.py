@@ -150,8 +150,8 @@ def build_background(
         heads = list(posts)
     elif layout == "photo":
         canvas.paint(_scene_layer(rng, size_wh), None, sample_material(rng))
-    elif layout == "surface":
-        canvas.paint(_surface_layer(rng, size_wh), None, sample_material(rng))
+    elif layout == "surface":  # looking down at the ground, as LLVIP's cameras do: it gives back stored heat
+        canvas.paint(_surface_layer(rng, size_wh), None, sample_material(rng), extra_k=weather.ground_warmth_k)
     elif layout == "horizon":
         horizon_y = rng.uniform(0.15, 0.6) * height
         canvas.paint(_scene_layer(rng, size_wh), None, sample_material(rng))
@@ -160,7 +160,9 @@ def build_background(
         canvas.temperature_k -= rng.uniform(0.0, 8.0) * cv2.resize(upper_cooling, (1, canvas.low_wh[1]))
         ground_mask = np.repeat(np.clip((ys - horizon_y) / rng.uniform(2.0, 12.0) + 0.5, 0.0, 1.0), width, axis=1)
         ground_material = sample_material(rng)
-        canvas.paint(_ground_plane(rng, size_wh, horizon_y), ground_mask, ground_material)
+        canvas.paint(
+            _ground_plane(rng, size_wh, horizon_y), ground_mask, ground_material, extra_k=weather.ground_warmth_k
+        )
     else:
         bands = int(rng.integers(2, 5))
         edges = np.sort(rng.uniform(0.1, 0.9, bands - 1)) * width
