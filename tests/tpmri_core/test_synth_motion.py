@@ -40,7 +40,7 @@ def _generated(count: int = 300) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Paths in a frame so large that the walls never turn them, for aspect 1 (box side = size)."""
     rng = np.random.default_rng(0)
     paths = [
-        sample_target_path(rng, 81, (6000, 6000), (30.0, 3000.0), 1e6, 1.0, 1.0, 1.0, np.ones(81), large_probability=0.0)
+        sample_target_path(rng, 81, (6000, 6000), (30.0, 3000.0), 1e6, 1.0, 1.0, 1.0, np.ones(81))
         for _ in range(count)
     ]
     return [p.centre_xy for p in paths], [p.size for p in paths]

@@ -190,5 +190,9 @@ def build_background(
     temperature_k = canvas.temperature_k
     rgba = cv2.cvtColor(np.clip(rgb, 0, 255).astype(np.uint8), cv2.COLOR_RGB2RGBA)
     return Background(
-        rgba=rgba, temperature_k=temperature_k.astype(np.float32), layout=layout, horizon_y=horizon_y, lamps=tuple(lamps)
+        rgba=rgba,
+        temperature_k=temperature_k.astype(np.float32),
+        layout=layout,
+        horizon_y=horizon_y,
+        lamps=tuple(lamps),
     )

@@ -176,7 +176,7 @@ def paste_heat(
 
 
 def add_glare(frame: np.ndarray, sprite: Sprite, placement: Placement, spread: float = 3.0) -> None:
-    """Add the sprite's lights' glare (Gaussians `spread` times the lamp's size, additive) to the uint8 frame in place."""
+    """Add the glare of the sprite's lights (Gaussians `spread` times each lamp's size) to the uint8 frame in place."""
     if len(sprite.lights) == 0:
         return
     to_frame = sprite_to_frame(sprite, placement)

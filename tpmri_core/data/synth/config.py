@@ -121,7 +121,9 @@ class SynthConfig:
                 raise ValueError(f"SynthConfig.{name} {getattr(self, name)} must be in [0, 1]")
         low, high = self.lamp_count
         if not 0 <= low <= high <= 64:
-            raise ValueError(f"SynthConfig.lamp_count must be (min, max) with 0 <= min <= max <= 64, got {self.lamp_count}")
+            raise ValueError(
+                f"SynthConfig.lamp_count must be (min, max) with 0 <= min <= max <= 64, got {self.lamp_count}"
+            )
         if not 0.0 <= self.band_lag_frames <= 2.0:
             raise ValueError(f"SynthConfig.band_lag_frames {self.band_lag_frames} must be in [0, 2]")
         if not 0.0 <= self.parallax_px <= 50.0:

@@ -295,9 +295,8 @@ def _lights_on(
     brightness = rng.uniform(1.0, 1.6)
     for part in emissive:
         colour = _HEAD_LIGHT if part == 4 else _TAIL_LIGHT
-        styled[part] = dataclasses.replace(
-            parts[part], texture=np.clip(np.broadcast_to(colour * brightness, (*canvas_wh[::-1], 3)), 0, 255).astype(np.float32)
-        )
+        texture = np.broadcast_to(np.clip(colour * brightness, 0, 255), (canvas_wh[1], canvas_wh[0], 3))
+        styled[part] = dataclasses.replace(parts[part], texture=texture.astype(np.float32))
     return tuple(styled), frozenset(emissive)
 
 

@@ -53,9 +53,8 @@ def _sky(rng: np.random.Generator, canvas: SceneCanvas, horizon_y: float) -> Non
     low_ys = np.arange(canvas.low_wh[1], dtype=np.float32)[:, None] * 2.0 / max(horizon_y, 1.0)
     sky_k = weather.sky_k + (weather.ambient_k - weather.sky_k) * 0.5 * np.clip(low_ys, 0, 1) ** 2
     flat = Material(offset_k=0.0, absorptivity=0.0, detail_k=0.0, emissivity=1.0)
-    canvas.paint(gradient, None, flat, extra_k=(sky_k - weather.ambient_k).astype(np.float32) * np.ones(
-        (1, canvas.low_wh[0]), np.float32
-    ))
+    below_air_k = np.repeat((sky_k - weather.ambient_k).astype(np.float32), canvas.low_wh[0], axis=1)
+    canvas.paint(gradient, None, flat, extra_k=below_air_k)
 
 
 def _building(rng: np.random.Generator, canvas: SceneCanvas, x0: int, x1: int, top: int, base: int) -> None:
@@ -64,10 +63,14 @@ def _building(rng: np.random.Generator, canvas: SceneCanvas, x0: int, x1: int, t
     colour = _FACADES[int(rng.integers(len(_FACADES)))] * np.exp(rng.normal(0.0, 0.12, 3)).astype(np.float32)
     layer = _textured(rng, size, colour, rng.uniform(0.03, 0.15))  # plaster and paint: far smoother than gravel
     facade = Material(
-        offset_k=rng.uniform(-0.5, 3.0), absorptivity=rng.uniform(0.3, 0.9), detail_k=rng.uniform(0.2, 1.5), emissivity=0.93
+        offset_k=rng.uniform(-0.5, 3.0),
+        absorptivity=rng.uniform(0.3, 0.9),
+        detail_k=rng.uniform(0.2, 1.5),
+        emissivity=0.93,
     )
     glass_k = np.zeros((size[1], size[0]), np.float32)
-    window_w, window_h = int(rng.uniform(0.02, 0.05) * canvas.height) + 2, int(rng.uniform(0.025, 0.06) * canvas.height) + 2
+    window_w = int(rng.uniform(0.02, 0.05) * canvas.height) + 2
+    window_h = int(rng.uniform(0.025, 0.06) * canvas.height) + 2
     gap_x, gap_y = int(window_w * rng.uniform(0.6, 1.8)) + 2, int(window_h * rng.uniform(0.6, 1.5)) + 2
     glass = np.float32([50, 60, 75]) * rng.uniform(0.6, 1.5)
     lit_share = rng.uniform(0.1, 0.5) if weather.night else 0.0
@@ -82,7 +85,8 @@ def _building(rng: np.random.Generator, canvas: SceneCanvas, x0: int, x1: int, t
     canvas.paint(layer, None, facade, origin_xy=(x0, top), extra_k=glass_k)
     warm_light = np.float32([1.0, 0.85, 0.55]) * rng.uniform(0.6, 1.0)
     for wx, wy in emissions:
-        canvas.emission[top + wy : top + wy + window_h, x0 + wx : x0 + wx + window_w] += warm_light * rng.uniform(60, 200)
+        lit = warm_light * rng.uniform(60, 200)
+        canvas.emission[top + wy : top + wy + window_h, x0 + wx : x0 + wx + window_w] += lit
 
 
 def _tree(rng: np.random.Generator, canvas: SceneCanvas, cx: float, base: float, crown_h: float) -> None:
@@ -92,14 +96,17 @@ def _tree(rng: np.random.Generator, canvas: SceneCanvas, cx: float, base: float,
     y0 = int(np.clip(base - height, 0, canvas.height - height - 1))
     mask = np.zeros((height, width), np.uint8)
     trunk_w = max(2, int(width * rng.uniform(0.05, 0.1)))
-    cv2.rectangle(mask, (width // 2 - trunk_w // 2, int(height * 0.6)), (width // 2 + trunk_w // 2, height - 1), 255, -1)
+    trunk = ((width - trunk_w) // 2, int(height * 0.6)), ((width + trunk_w) // 2, height - 1)
+    cv2.rectangle(mask, *trunk, 255, -1)
     for _ in range(int(rng.integers(8, 18))):
         centre = (int(rng.uniform(0.15, 0.85) * width), int(rng.uniform(0.1, 0.6) * height))
         axes = (int(rng.uniform(0.1, 0.3) * width) + 1, int(rng.uniform(0.08, 0.22) * height) + 1)
         cv2.ellipse(mask, centre, axes, rng.uniform(0, 180), 0, 360, 255, -1)
     green = np.float32([55, 85, 40]) * np.exp(rng.normal(0.0, 0.25, 3)).astype(np.float32)
     layer = _textured(rng, (width, height), green, rng.uniform(0.3, 0.7), _LEAVES)
-    foliage = Material(offset_k=rng.uniform(-1.5, 1.5), absorptivity=0.2, detail_k=rng.uniform(0.8, 2.5), emissivity=0.97)
+    foliage = Material(
+        offset_k=rng.uniform(-1.5, 1.5), absorptivity=0.2, detail_k=rng.uniform(0.8, 2.5), emissivity=0.97
+    )
     canvas.paint(layer, cv2.GaussianBlur(mask.astype(np.float32) / 255.0, (0, 0), 0.8), foliage, origin_xy=(x0, y0))
 
 
@@ -182,7 +189,8 @@ def paint_street(rng: np.random.Generator, canvas: SceneCanvas) -> tuple[float, 
             continue
         mask = np.zeros((y1 - y0, 2 * thickness + 1), np.float32)
         mask[:, thickness // 2 : thickness // 2 + thickness] = 1.0
-        canvas.paint(np.broadcast_to(pole_colour, (*mask.shape, 3)).astype(np.float32), mask, metal, origin_xy=(x - thickness, y0))
+        layer = np.broadcast_to(pole_colour, (*mask.shape, 3)).astype(np.float32)
+        canvas.paint(layer, mask, metal, origin_xy=(x - thickness, y0))
         head_x = x - side * depth * rng.uniform(10, 40)
         heads.append((float(np.clip(head_x, 2, canvas.width - 3)), float(y0 + 2), float(base_y)))
     return horizon_y, heads

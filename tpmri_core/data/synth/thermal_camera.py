@@ -213,5 +213,8 @@ def sample_thermal_camera(
         halo_sigma=float(rng.uniform(2.0, 8.0)),
         black_hot=bool(rng.random() < black_hot_probability),
         lag_frames=0.0 if rng.random() < 0.5 else float(rng.uniform(0.0, max_lag_frames)),
-        parallax_xy=(float(rng.uniform(-max_parallax_px, max_parallax_px)), float(rng.uniform(-0.3, 0.3) * max_parallax_px)),
+        parallax_xy=(
+            float(rng.uniform(-max_parallax_px, max_parallax_px)),
+            float(rng.uniform(-0.3, 0.3) * max_parallax_px),
+        ),
     )
