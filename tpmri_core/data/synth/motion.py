@@ -250,14 +250,14 @@ def sample_follower_path(
 ) -> Path:
     """A companion moving with the leader: a friend walking beside it, the next car in a queue.
 
-    It keeps a drifting offset of 0.6 to 2.6 leader sizes (flatter vertically: people walk side by side
+    It keeps a drifting offset of 0.3 to 2.6 leader sizes (flatter vertically: people walk side by side
     or in line, cars queue along the road); min_gap_sizes (a number, or one per frame) pushes it further
     out where it must not count as a distractor.
     """
     num_frames = len(leader.size)
     size = leader.size * rng.uniform(0.8, 1.2)
     angle = rng.uniform(0.0, 2 * np.pi)
-    gap = rng.uniform(0.6, 2.6)
+    gap = rng.uniform(0.3, 2.6)  # from shoulder to shoulder, half hidden behind the target, to a few steps away
     direction = np.array([np.cos(angle), 0.45 * np.sin(angle)])
     drift = 0.15 * np.stack([smooth_noise(rng, num_frames, 40.0) for _ in range(2)], axis=1)
     offset_sizes = gap * direction[None, :] + drift
