@@ -108,7 +108,8 @@ def sample_target_path(
     trend = draw_from_quantiles(rng, LASHER_SCALE_CHANGE_QUANTILES) * frames / 80.0
     wobble = rng.uniform(0.02, 0.15) * smooth_noise(rng, num_frames, rng.uniform(30, 120))
     wobble -= wobble[0]  # the first frame has the drawn size
-    size = np.clip(np.exp(log_size0 + trend + wobble) * zoom / zoom[0], low, high)
+    log_size = log_size0 + trend + wobble + np.log(zoom / zoom[0])
+    size = np.exp(np.clip(log_size, np.log(low), np.log(high)))  # clipped in log space: long sequences never overflow
 
     # Speed in box sizes (sqrt(w h)) per frame, as LasHeR's boxes move; in pixels it follows the size.
     box_side = size * np.sqrt(min(aspect_wh, 1.0 / aspect_wh))
