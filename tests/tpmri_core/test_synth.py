@@ -105,14 +105,17 @@ def test_targets_move_and_stay_in_view() -> None:
 
 
 def test_tir_box_is_the_rgb_box_moved_by_the_misregistration() -> None:
-    aligned = SynthConfig(misregistration_px=0.0, misregistration_scale=0.0)
+    aligned = SynthConfig(misregistration_px=0.0, misregistration_scale=0.0, band_lag_frames=0.0, parallax_px=0.0)
     for frame in generate_sequence(4, 5, aligned):
         assert np.allclose(frame.box_xywh_rgb, frame.box_xywh_tir, atol=0.02)
     shifts = []
     for seed in range(4):
-        for frame in _frames(seed, None)[:5]:
+        frames = _frames(seed, None)[:6]
+        for previous, frame in zip(frames[:-1], frames[1:], strict=True):
             difference = np.subtract(frame.box_xywh_tir, frame.box_xywh_rgb)
-            assert np.all(np.abs(difference[:2]) <= 5.0 + 0.03 * 300 + 1)
+            # misregistration + scale over the frame + parallax + the lag times this frame's motion
+            motion = np.abs(np.subtract(frame.box_xywh_rgb[:2], previous.box_xywh_rgb[:2])).max()
+            assert np.all(np.abs(difference[:2]) <= 5.0 + 0.03 * 300 + 3.0 + 0.6 * motion + 1)
             shifts.append(np.abs(difference[:2]).max())
     assert max(shifts) > 0.5, "the default config must misregister RGB and TIR a little"
 
@@ -182,7 +185,8 @@ def test_crossover_hides_the_target_in_tir_and_leaves_rgb_alone() -> None:
 
 def test_occlusion_covers_the_target_in_both_modalities() -> None:
     for frame, clean in _event_frames("occlusion", SEEDS):
-        changed_rgb = np.abs(frame.rgb.astype(int) - clean.rgb.astype(int)).max(axis=2) > 12
+        # Both twins get the same noise, so any change is the occluder; at night it is a dim one.
+        changed_rgb = np.abs(frame.rgb.astype(int) - clean.rgb.astype(int)).max(axis=2) > 4
         changed_tir = frame.tir_raw.astype(int) != clean.tir_raw.astype(int)
         x, y, w, h = (int(round(v)) for v in frame.box_xywh_rgb)
         assert changed_rgb[y : y + h, x : x + w].mean() > 0.2

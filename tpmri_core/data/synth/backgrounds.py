@@ -1,7 +1,13 @@
 """Background scenes: a canvas larger than the frame (so the camera can pan and zoom) with its temperature field.
 
-Layouts: a whole photograph, a photograph above a perspective ground plane, a top-down surface, or
-bands of walls; then static clutter, some of it warm, and a global colour change.
+Layouts: a procedural street (street.py: cold sky, buildings, trees, warm road, lamp posts), a whole
+photograph, a photograph above a perspective ground plane, a top-down surface, or bands of walls; then
+static clutter, some of it warm, lamps and other small hot fixtures (lamps.py), a global colour change
+and, at night, darkness lit by the lamps.
+
+The street is the most common layout (45 %): the scenes the weights failed on are streets and roads
+(LLVIP, RoadScene); the photograph layouts keep the variety of texture that stops the model from
+learning one kind of background.
 """
 
 from __future__ import annotations
@@ -11,14 +17,18 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from tpmri_core.data.synth.canvas import TEMPERATURE_DIVISOR, SceneCanvas
+from tpmri_core.data.synth.lamps import Lamp, heat_lamps, paint_lamps, sample_lamps
 from tpmri_core.data.synth.photos import SCENE_PHOTOS, SURFACE_TEXTURES, is_grey, load_photo
+from tpmri_core.data.synth.street import paint_street
 from tpmri_core.data.synth.textures import jitter_colours, random_crop, random_texture, tint_grey
 from tpmri_core.data.synth.weather import Material, Weather, sample_material
 
-TEMPERATURE_DIVISOR = 2
-"""Canvas pixels per pixel of the background temperature field (heat is smooth; no need for more)."""
+LAYOUTS: tuple[str, ...] = ("photo", "horizon", "surface", "bands", "street")
+LAYOUT_PROBABILITIES: tuple[float, ...] = (0.15, 0.2, 0.08, 0.12, 0.45)
 
-LAYOUTS: tuple[str, ...] = ("photo", "horizon", "surface", "bands")
+NIGHT_TINTS = np.array([[1.15, 0.95, 0.65], [1.0, 0.95, 0.85], [0.85, 0.92, 1.1], [1.05, 1.0, 0.9]], np.float32)
+"""Colour casts of lamp-lit streets: sodium orange, warm, cold LED, mixed."""
 
 
 @dataclass(frozen=True)
@@ -28,53 +38,16 @@ class Background:
         makes OpenCV's warp of a whole frame several times faster than with three channels.
     temperature_k: (Hc / TEMPERATURE_DIVISOR, Wc / TEMPERATURE_DIVISOR) float32 apparent temperature.
     layout: which of LAYOUTS made it (for the metadata).
-    horizon_y: canvas row of the horizon in the "horizon" layout (walkers and cars keep below it), else None.
+    horizon_y: canvas row of the horizon in the "horizon" and "street" layouts (walkers and cars keep
+        below it), else None.
+    lamps: the lamps and hot fixtures painted into it (canvas coordinates), for tests and metadata.
     """
 
     rgba: np.ndarray
     temperature_k: np.ndarray
     layout: str
     horizon_y: float | None = None
-
-
-class _Canvas:
-    """Paints layers into the RGB canvas and the temperature field together."""
-
-    def __init__(self, size_wh: tuple[int, int], weather: Weather) -> None:
-        self.width, self.height = size_wh
-        self.low_wh = (max(2, self.width // TEMPERATURE_DIVISOR), max(2, self.height // TEMPERATURE_DIVISOR))
-        self.rgb = np.zeros((self.height, self.width, 3), np.float32)
-        self.temperature_k = np.full((self.low_wh[1], self.low_wh[0]), weather.ambient_k, np.float32)
-        self.weather = weather
-
-    def paint(
-        self, layer_rgb: np.ndarray, mask: np.ndarray | None, material: Material, origin_xy: tuple[int, int] = (0, 0)
-    ) -> None:
-        """Blend a layer whose top-left corner sits at origin_xy where mask (float32 in [0, 1]; None = all) is set.
-
-        The layer must lie inside the canvas; its temperature is computed from its own luminance.
-        """
-        x0, y0 = origin_xy
-        height, width = layer_rgb.shape[:2]
-        d = TEMPERATURE_DIVISOR
-        lx0, ly0 = x0 // d, y0 // d
-        lx1 = min(self.low_wh[0], max(lx0 + 1, (x0 + width) // d))
-        ly1 = min(self.low_wh[1], max(ly0 + 1, (y0 + height) // d))
-        low_wh = (lx1 - lx0, ly1 - ly0)
-        layer_low = cv2.resize(layer_rgb, low_wh, interpolation=cv2.INTER_AREA).reshape(low_wh[1], low_wh[0], 3)
-        luminance = layer_low.mean(axis=2) / 255.0
-        if min(low_wh) > 4:
-            luminance = cv2.GaussianBlur(luminance, (0, 0), 1.5)
-        layer_k = material.apparent_temperature(self.weather, luminance)
-        rgb_view = self.rgb[y0 : y0 + height, x0 : x0 + width]
-        k_view = self.temperature_k[ly0:ly1, lx0:lx1]
-        if mask is None:
-            rgb_view[:] = layer_rgb
-            k_view[:] = layer_k
-            return
-        mask_low = cv2.resize(mask, low_wh, interpolation=cv2.INTER_AREA).reshape(low_wh[1], low_wh[0])
-        rgb_view += (layer_rgb - rgb_view) * mask[:, :, None]
-        k_view += (layer_k - k_view) * mask_low
+    lamps: tuple[Lamp, ...] = ()
 
 
 def _scene_layer(rng: np.random.Generator, size_wh: tuple[int, int]) -> np.ndarray:
@@ -116,7 +89,7 @@ def _soft_mask(mask_u8: np.ndarray, feather_px: float) -> np.ndarray:
     return cv2.GaussianBlur(mask, (0, 0), feather_px) if feather_px > 0 else mask
 
 
-def _add_clutter(rng: np.random.Generator, canvas: _Canvas, count: int) -> None:
+def _add_clutter(rng: np.random.Generator, canvas: SceneCanvas, count: int) -> None:
     """Static objects: signs, windows, poles, bushes; each with its own material."""
     for _ in range(count):
         size = rng.uniform(0.04, 0.25) * canvas.height
@@ -143,7 +116,7 @@ def _add_clutter(rng: np.random.Generator, canvas: _Canvas, count: int) -> None:
         canvas.paint(layer, _soft_mask(mask, rng.uniform(0.0, 1.5)), sample_material(rng), origin_xy=(x0, y0))
 
 
-def _add_hidden_heat(rng: np.random.Generator, canvas: _Canvas, count: int) -> None:
+def _add_hidden_heat(rng: np.random.Generator, canvas: SceneCanvas, count: int) -> None:
     """Warm or cold spots with no visible trace (vents, pipes, wet patches): heat alone never gives the target away."""
     ys, xs = np.mgrid[0 : canvas.low_wh[1], 0 : canvas.low_wh[0]].astype(np.float32)
     for _ in range(count):
@@ -153,16 +126,32 @@ def _add_hidden_heat(rng: np.random.Generator, canvas: _Canvas, count: int) -> N
         canvas.temperature_k += amplitude * np.exp(-((xs - cx) ** 2 + (ys - cy) ** 2) / (2 * radius**2))
 
 
-def build_background(rng: np.random.Generator, size_wh: tuple[int, int], weather: Weather) -> Background:
-    """A random scene canvas of size_wh with its apparent-temperature field."""
+def _night(rng: np.random.Generator, canvas: SceneCanvas, pools: np.ndarray | None) -> np.ndarray:
+    """The canvas as a lamp-lit night shows it: dim light everywhere, pools under the lamps, a colour cast."""
+    weather = canvas.weather
+    light = np.full((canvas.height, canvas.width), weather.night_light, np.float32)
+    if pools is not None:
+        light += cv2.resize(pools, (canvas.width, canvas.height), interpolation=cv2.INTER_LINEAR)
+    tint = NIGHT_TINTS[int(rng.integers(len(NIGHT_TINTS)))]
+    return canvas.rgb * light[:, :, None] * tint[None, None, :]
+
+
+def build_background(
+    rng: np.random.Generator, size_wh: tuple[int, int], weather: Weather, lamp_count: tuple[int, int] = (0, 0)
+) -> Background:
+    """A random scene canvas of size_wh with its apparent-temperature field and lamp_count lamps."""
     width, height = size_wh
-    canvas = _Canvas(size_wh, weather)
-    layout = LAYOUTS[int(rng.choice(len(LAYOUTS), p=[0.3, 0.35, 0.15, 0.2]))]
+    canvas = SceneCanvas(size_wh, weather)
+    layout = LAYOUTS[int(rng.choice(len(LAYOUTS), p=LAYOUT_PROBABILITIES))]
     horizon_y = None
-    if layout == "photo":
+    heads: list[tuple[float, float, float | None]] = []
+    if layout == "street":
+        horizon_y, posts = paint_street(rng, canvas)
+        heads = list(posts)
+    elif layout == "photo":
         canvas.paint(_scene_layer(rng, size_wh), None, sample_material(rng))
-    elif layout == "surface":
-        canvas.paint(_surface_layer(rng, size_wh), None, sample_material(rng))
+    elif layout == "surface":  # looking down at the ground, as LLVIP's cameras do: it gives back stored heat
+        canvas.paint(_surface_layer(rng, size_wh), None, sample_material(rng), extra_k=weather.ground_warmth_k)
     elif layout == "horizon":
         horizon_y = rng.uniform(0.15, 0.6) * height
         canvas.paint(_scene_layer(rng, size_wh), None, sample_material(rng))
@@ -171,7 +160,9 @@ def build_background(rng: np.random.Generator, size_wh: tuple[int, int], weather
         canvas.temperature_k -= rng.uniform(0.0, 8.0) * cv2.resize(upper_cooling, (1, canvas.low_wh[1]))
         ground_mask = np.repeat(np.clip((ys - horizon_y) / rng.uniform(2.0, 12.0) + 0.5, 0.0, 1.0), width, axis=1)
         ground_material = sample_material(rng)
-        canvas.paint(_ground_plane(rng, size_wh, horizon_y), ground_mask, ground_material)
+        canvas.paint(
+            _ground_plane(rng, size_wh, horizon_y), ground_mask, ground_material, extra_k=weather.ground_warmth_k
+        )
     else:
         bands = int(rng.integers(2, 5))
         edges = np.sort(rng.uniform(0.1, 0.9, bands - 1)) * width
@@ -181,11 +172,27 @@ def build_background(rng: np.random.Generator, size_wh: tuple[int, int], weather
             band = np.clip(np.minimum(xs - left, right - xs) + 0.5, 0.0, 1.0)
             layer = _scene_layer(rng, size_wh) if rng.random() < 0.4 else _surface_layer(rng, size_wh)
             canvas.paint(layer, np.repeat(band, height, axis=0), sample_material(rng))
-    _add_clutter(rng, canvas, int(rng.integers(0, 5)))
+    if layout != "street":
+        _add_clutter(rng, canvas, int(rng.integers(0, 5)))
     _add_hidden_heat(rng, canvas, int(rng.integers(0, 4)))
+    count = int(rng.integers(lamp_count[0], lamp_count[1] + 1)) if lamp_count[1] > 0 else 0
+    lamps = sample_lamps(rng, max(count, len(heads) if lamp_count[1] > 0 else 0), size_wh, weather.night, heads)
+    pools = paint_lamps(rng, canvas, lamps)
     rgb = jitter_colours(rng, canvas.rgb, strength=0.8)
+    if weather.night:
+        canvas.rgb = rgb
+        rgb = _night(rng, canvas, pools)
+    rgb = rgb + canvas.emission
     if rng.random() < 0.25:  # shallow depth of field
         rgb = cv2.GaussianBlur(rgb, (0, 0), rng.uniform(0.6, 2.0))
-    temperature_k = cv2.GaussianBlur(canvas.temperature_k, (0, 0), rng.uniform(0.5, 1.5))
+    canvas.temperature_k = cv2.GaussianBlur(canvas.temperature_k, (0, 0), rng.uniform(0.5, 1.5))
+    heat_lamps(canvas, lamps)
+    temperature_k = canvas.temperature_k
     rgba = cv2.cvtColor(np.clip(rgb, 0, 255).astype(np.uint8), cv2.COLOR_RGB2RGBA)
-    return Background(rgba=rgba, temperature_k=temperature_k.astype(np.float32), layout=layout, horizon_y=horizon_y)
+    return Background(
+        rgba=rgba,
+        temperature_k=temperature_k.astype(np.float32),
+        layout=layout,
+        horizon_y=horizon_y,
+        lamps=tuple(lamps),
+    )

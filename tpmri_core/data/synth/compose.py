@@ -86,9 +86,9 @@ def _warp_into_roi(
     return x0, y0, patch
 
 
-def _motion_blur(patch: np.ndarray, speed_xy: tuple[float, float]) -> np.ndarray:
-    """Smear along the motion by about half the displacement per frame (a typical exposure)."""
-    length = 0.5 * float(np.hypot(*speed_xy))
+def motion_blur(patch: np.ndarray, speed_xy: tuple[float, float], exposure: float = 0.5) -> np.ndarray:
+    """Smear along the motion by `exposure` of the displacement per frame (half: a typical exposure by day)."""
+    length = exposure * float(np.hypot(*speed_xy))
     if length < 1.5:
         return patch
     size = int(np.ceil(length)) | 1
@@ -115,6 +115,7 @@ def paste_rgb(
     placement: Placement,
     speed_xy: tuple[float, float],
     softness_px: float = 0.0,
+    exposure: float = 0.5,
 ) -> Patch | None:
     """Alpha-blend the pose into the uint8 RGB frame in place.
 
@@ -129,7 +130,7 @@ def paste_rgb(
     if warped is None:
         return None
     x0, y0, patch = warped
-    patch = _motion_blur(patch, speed_xy)
+    patch = motion_blur(patch, speed_xy, exposure)
     if softness_px > 0.2:
         patch = cv2.GaussianBlur(patch, (0, 0), softness_px)
     height, width = patch.shape[:2]
@@ -172,3 +173,25 @@ def paste_heat(
         heat = keep * heat + (1.0 - keep) * behind * alpha
     region *= 1.0 - alpha
     region += heat
+
+
+def add_glare(frame: np.ndarray, sprite: Sprite, placement: Placement, spread: float = 3.0) -> None:
+    """Add the glare of the sprite's lights (Gaussians `spread` times each lamp's size) to the uint8 frame in place."""
+    if len(sprite.lights) == 0:
+        return
+    to_frame = sprite_to_frame(sprite, placement)
+    scale = placement.size / sprite.nominal_size
+    height, width = frame.shape[:2]
+    for x, y, radius, red, green, blue in sprite.lights:
+        cx, cy = to_frame @ np.array([x, y, 1.0])
+        sigma = max(1.0, spread * radius * scale)
+        reach = int(np.ceil(3.0 * sigma))
+        x0, x1 = max(0, int(cx) - reach), min(width, int(cx) + reach + 1)
+        y0, y1 = max(0, int(cy) - reach), min(height, int(cy) + reach + 1)
+        if x1 <= x0 or y1 <= y0:
+            continue
+        ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+        blob = np.exp(-((xs - cx) ** 2 + (ys - cy) ** 2) / (2 * sigma**2))
+        glow = blob[:, :, None] * np.float32([red, green, blue])[None, None, :]
+        region = frame[y0:y1, x0:x1]
+        region[:] = np.clip(region.astype(np.float32) + glow, 0, 255).astype(np.uint8)

@@ -80,6 +80,9 @@ class Design:
         longer side, and kelvin added.
     heat_detail: (h, w) float32 kelvin of smooth variation over the whole canvas.
     num_poses: distinct poses over one motion cycle (1 for rigid things).
+    light_level: how much light falls on it, 1 by day; at night a street-lit fraction of it.
+    emissive_parts: parts that give off their own light (vehicle lights at night): not dimmed by
+        light_level, so head and tail lights stay bright while the car body goes dark.
     """
 
     kind: str
@@ -89,6 +92,8 @@ class Design:
     hot_spots: np.ndarray
     heat_detail: np.ndarray
     num_poses: int
+    light_level: float = 1.0
+    emissive_parts: frozenset[int] = frozenset()
 
 
 def _pick(rng: np.random.Generator, palette: np.ndarray, spread: float = 0.12) -> np.ndarray:
@@ -273,10 +278,37 @@ _PART_BUILDERS = {
 _NUM_POSES = {"person": 8, "vehicle": 1, "animal": 8, "bike": 8, "object": 1}
 
 
+_HEAD_LIGHT = np.float32([255, 250, 235])
+_TAIL_LIGHT = np.float32([255, 45, 30])
+
+
+def _lights_on(
+    rng: np.random.Generator, kind: str, genes: np.ndarray, parts: tuple[PartStyle, ...], canvas_wh: tuple[int, int]
+) -> tuple[tuple[PartStyle, ...], frozenset[int]]:
+    """At night most vehicles drive with lights on: saturated white head lights, red tail lights (RoadScene,
+    LLVIP night frames); the rear view's part 4 is the number plate, which only reflects."""
+    if kind != "vehicle" or rng.random() > 0.85:
+        return parts, frozenset()
+    side_view = genes[9] < 0.55
+    emissive = {5} | ({4} if side_view else set())
+    styled = list(parts)
+    brightness = rng.uniform(1.0, 1.6)
+    for part in emissive:
+        colour = _HEAD_LIGHT if part == 4 else _TAIL_LIGHT
+        texture = np.broadcast_to(np.clip(colour * brightness, 0, 255), (canvas_wh[1], canvas_wh[0], 3))
+        styled[part] = dataclasses.replace(parts[part], texture=texture.astype(np.float32))
+    return tuple(styled), frozenset(emissive)
+
+
 def sample_target_design(rng: np.random.Generator, kind: str, weather: Weather) -> Design:
     genes = rng.random(NUM_GENES)
     canvas_wh = _canvas_for(kind, genes, rng)
     parts = _PART_BUILDERS[kind](rng, canvas_wh, weather)
+    light_level, emissive = 1.0, frozenset()
+    if weather.night:
+        # Targets stand in or near the lamps' light: brighter than the unlit background, still dark.
+        light_level = float(min(0.8, weather.night_light * rng.uniform(1.0, 3.5)))
+        parts, emissive = _lights_on(rng, kind, genes, parts, canvas_wh)
     return Design(
         kind=kind,
         canvas_wh=canvas_wh,
@@ -285,6 +317,8 @@ def sample_target_design(rng: np.random.Generator, kind: str, weather: Weather) 
         hot_spots=_hot_spots(rng, kind, genes),
         heat_detail=_heat_detail(rng, canvas_wh, rng.uniform(0.1, 0.6)),
         num_poses=_NUM_POSES[kind],
+        light_level=light_level,
+        emissive_parts=emissive,
     )
 
 
@@ -311,6 +345,7 @@ def sample_occluder_design(rng: np.random.Generator, weather: Weather) -> Design
         hot_spots=np.zeros((0, 4)),
         heat_detail=_heat_detail(rng, canvas_wh, rng.uniform(0.1, 0.8)),
         num_poses=1,
+        light_level=float(min(0.8, weather.night_light * rng.uniform(1.0, 3.0))) if weather.night else 1.0,
     )
 
 

@@ -33,6 +33,11 @@ class EventPlan:
     distractor_windows: tuple[tuple[int, int], ...]
 
 
+def clean_lead_in(num_frames: int) -> int:
+    """How many first frames stay free of every event, so that a tracker can start on them."""
+    return max(1, int(0.08 * num_frames))
+
+
 def _ramp_fraction(name: str, rng: np.random.Generator) -> float:
     """Lights fail or flare within a few frames; a target drifts into thermal crossover slowly."""
     if name == "crossover":
@@ -66,7 +71,7 @@ def _window_lengths(
 
 def plan_events(rng: np.random.Generator, num_frames: int, scenario: str | None, event_probability: float) -> EventPlan:
     """Random event intervals; `scenario` forces one event over about half the sequence (or none: "clean")."""
-    first = max(1, int(0.08 * num_frames))  # the first frames stay clean so a tracker can start
+    first = clean_lead_in(num_frames)
     span = max(0, num_frames - first)
     intensities = {name: np.zeros(num_frames) for name in MODALITY_EVENTS}
     scene_windows: dict[str, list[tuple[int, int]]] = {name: [] for name in SCENE_EVENTS}

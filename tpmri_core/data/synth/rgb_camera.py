@@ -69,8 +69,10 @@ class RgbCamera:
 
 
 def sample_rgb_camera(
-    rng: np.random.Generator, frame_wh: tuple[int, int], noise_range: tuple[float, float]
+    rng: np.random.Generator, frame_wh: tuple[int, int], noise_range: tuple[float, float], night: bool = False
 ) -> RgbCamera:
+    """A visible camera; at night its gain is up (2-4x the noise, as in LLVIP's night frames) and its
+    automatic white balance drifts further from neutral under lamp light."""
     width, height = frame_wh
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
     radius2 = ((xs - width / 2) / (width / 2)) ** 2 + ((ys - height / 2) / (height / 2)) ** 2
@@ -79,10 +81,12 @@ def sample_rgb_camera(
     glare_radius = rng.uniform(0.2, 0.6) * max(width, height)
     glare = rng.uniform(60.0, 300.0) * np.exp(-((xs - glare_x) ** 2 + (ys - glare_y) ** 2) / (2 * glare_radius**2))
     tint_options = np.array([[1.0, 1.0, 1.0], [1.2, 0.95, 0.6], [0.7, 0.85, 1.25], [0.85, 1.1, 0.9]], np.float32)
+    balance_spread = 0.12 if night else 0.05
+    noise_gain = rng.uniform(2.0, 4.0) if night else 1.0
     return RgbCamera(
-        channel_gain=(rng.uniform(0.8, 1.15) * np.exp(rng.normal(0.0, 0.05, 3))).astype(np.float32),
+        channel_gain=(rng.uniform(0.8, 1.15) * np.exp(rng.normal(0.0, balance_spread, 3))).astype(np.float32),
         vignette=vignette,
-        noise_sigma=float(rng.uniform(*noise_range)),
+        noise_sigma=float(rng.uniform(*noise_range) * noise_gain),
         dark_residual=float(rng.uniform(0.04, 0.15)),
         dark_noise_sigma=float(rng.uniform(2.0, 6.0)),
         dark_tint=tint_options[int(rng.integers(len(tint_options)))],

@@ -2,29 +2,50 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from tpmri_core.data.synth.backgrounds import TEMPERATURE_DIVISOR, Background, build_background
+from tpmri_core.data.synth.backgrounds import Background, build_background
+from tpmri_core.data.synth.canvas import TEMPERATURE_DIVISOR
 from tpmri_core.data.synth.camera import CameraPath, sample_camera_path
-from tpmri_core.data.synth.compose import Patch, Placement, box_in_frame, paste_heat, paste_rgb, sprite_to_frame
-from tpmri_core.data.synth.config import SynthConfig
-from tpmri_core.data.synth.designs import resemble, sample_occluder_design, sample_target_design
-from tpmri_core.data.synth.events import ACTIVE_LEVEL, EventPlan, plan_events
+from tpmri_core.data.synth.compose import (
+    Patch,
+    Placement,
+    add_glare,
+    box_in_frame,
+    motion_blur,
+    paste_heat,
+    paste_rgb,
+    sprite_to_frame,
+)
+from tpmri_core.data.synth.config import KIND_WEIGHTS, LARGE_TARGET_FRACTION, SynthConfig
+from tpmri_core.data.synth.designs import Design, resemble, sample_occluder_design, sample_target_design
+from tpmri_core.data.synth.events import ACTIVE_LEVEL, EventPlan, clean_lead_in, plan_events
 from tpmri_core.data.synth.frame import SynthFrame
-from tpmri_core.data.synth.motion import Path, sample_distractor_path, sample_occluder_path, sample_target_path
+from tpmri_core.data.synth.motion import (
+    Path,
+    distance_in_sizes,
+    sample_distractor_path,
+    sample_follower_path,
+    sample_occluder_path,
+    sample_target_path,
+)
 from tpmri_core.data.synth.rgb_camera import RgbCamera, sample_rgb_camera
 from tpmri_core.data.synth.sprites import Sprite, mean_temperature_k, render_sprite, with_heat_offset
-from tpmri_core.data.synth.thermal_camera import ThermalCamera, compose_affine, sample_thermal_camera
-from tpmri_core.data.synth.weather import sample_weather
+from tpmri_core.data.synth.thermal_camera import AgcState, ThermalCamera, compose_affine, sample_thermal_camera
+from tpmri_core.data.synth.weather import Weather, sample_weather
 
 OCCLUSION_COVERAGE = 0.3
 """Fraction of the target's box an occluder must cover for the frame to count as occluded."""
 DISTRACTOR_NEAR = 1.5
 """A look-alike within this many target sizes of the target counts as a distractor event."""
+COMPANION_KEEP_AWAY = 1.9
+"""In forced scenarios other than "distractor", companions keep at least this many target sizes away."""
+MAX_COMPANIONS = 4
 
 # Per kind: how freely it moves vertically, and how many body sizes one motion cycle covers.
 _VERTICAL_FREEDOM = {
@@ -57,6 +78,8 @@ class _Plan:
     distractor_in_front: bool
     occluder: _Actor | None
     softness_px: float
+    companions: tuple[_Actor, ...] = ()
+    exposure: float = 0.5
 
 
 def _contrast_offset(
@@ -84,18 +107,28 @@ def _horizon_in_frame(background: Background, camera: CameraPath) -> float | Non
 def _plan(seed: int, num_frames: int, config: SynthConfig) -> tuple[_Plan, np.random.Generator]:
     # One stream per concern: the same seed with another scenario changes only the event-specific parts,
     # so a sequence and its "clean" twin differ exactly where the event acts.
-    streams = [np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(9)]
-    scene_rng, camera_rng, target_rng, motion_rng, event_rng, distractor_rng, occluder_rng, sensor_rng, frame_rng = (
-        streams
-    )
+    streams = [np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(10)]
+    (
+        scene_rng,
+        camera_rng,
+        target_rng,
+        motion_rng,
+        event_rng,
+        distractor_rng,
+        occluder_rng,
+        sensor_rng,
+        frame_rng,
+        crowd_rng,
+    ) = streams
     frame_wh = (config.width, config.height)
-    weather = sample_weather(scene_rng, config.ambient_c)
+    weather = sample_weather(scene_rng, config.ambient_c, config.night_probability)
     margin = 1.0 + 0.5 * min(config.camera_motion, 1.0)
     canvas_wh = (int(np.ceil(config.width * margin)) + 2, int(np.ceil(config.height * margin)) + 2)
-    background = build_background(scene_rng, canvas_wh, weather)
+    background = build_background(scene_rng, canvas_wh, weather, config.lamp_count)
     camera = sample_camera_path(camera_rng, num_frames, canvas_wh, frame_wh, config.camera_motion)
 
-    kind = config.target_kinds[int(target_rng.integers(len(config.target_kinds)))]
+    weights = np.array([KIND_WEIGHTS[name] for name in config.target_kinds])
+    kind = config.target_kinds[int(target_rng.choice(len(config.target_kinds), p=weights / weights.sum()))]
     design = sample_target_design(target_rng, kind, weather)
     sprite = render_sprite(design, target_rng)
     heat_offset_k = _contrast_offset(target_rng, mean_temperature_k(sprite), background, config.min_thermal_contrast_k)
@@ -114,6 +147,8 @@ def _plan(seed: int, num_frames: int, config: SynthConfig) -> tuple[_Plan, np.ra
         cycle_sizes=_CYCLE_SIZES[kind],
         zoom=camera.zoom,
         ground_y=_horizon_in_frame(background, camera) if kind != "object" else None,
+        large_probability=config.large_target_probability,
+        large_fraction=LARGE_TARGET_FRACTION,
     )
     events = plan_events(event_rng, num_frames, config.scenario, config.event_probability)
 
@@ -123,6 +158,11 @@ def _plan(seed: int, num_frames: int, config: SynthConfig) -> tuple[_Plan, np.ra
         distractor_path = sample_distractor_path(
             distractor_rng, path, events.distractor_windows, frame_wh, _CYCLE_SIZES[kind]
         )
+        # A large target leaves little room in the frame: the walk-in must not come near during the lead-in.
+        early = (np.arange(num_frames) < clean_lead_in(num_frames)) & (
+            distance_in_sizes(distractor_path, path) < COMPANION_KEEP_AWAY
+        )
+        distractor_path = dataclasses.replace(distractor_path, present=distractor_path.present & ~early)
         distractor = _Actor(look_alike, distractor_path)
     occluder = None
     if events.occlusion_windows:
@@ -136,7 +176,8 @@ def _plan(seed: int, num_frames: int, config: SynthConfig) -> tuple[_Plan, np.ra
         occluder_path = sample_occluder_path(occluder_rng, path, events.occlusion_windows, size, width / height)
         occluder = _Actor(occluder_sprite, occluder_path)
 
-    rgb_camera = sample_rgb_camera(sensor_rng, frame_wh, config.rgb_noise)
+    companions = _companions(crowd_rng, config, kind, design, heat_offset_k, path, weather, camera, background)
+    rgb_camera = sample_rgb_camera(sensor_rng, frame_wh, config.rgb_noise, weather.night)
     thermal_camera = sample_thermal_camera(
         sensor_rng,
         frame_wh,
@@ -145,6 +186,9 @@ def _plan(seed: int, num_frames: int, config: SynthConfig) -> tuple[_Plan, np.ra
         config.thermal_blur_px,
         config.misregistration_px,
         config.misregistration_scale,
+        config.black_hot_probability,
+        config.band_lag_frames,
+        config.parallax_px,
     )
     plan = _Plan(
         background=background,
@@ -157,13 +201,73 @@ def _plan(seed: int, num_frames: int, config: SynthConfig) -> tuple[_Plan, np.ra
         distractor_in_front=bool(distractor_rng.random() < 0.4),
         occluder=occluder,
         softness_px=float(target_rng.uniform(0.0, 1.0)),
+        companions=companions,
+        exposure=float(sensor_rng.uniform(0.6, 1.0)) if weather.night else 0.5,
     )
     return plan, frame_rng
 
 
-def _placement(actor: _Actor, index: int, shake_xy: np.ndarray) -> Placement:
+def _companions(
+    rng: np.random.Generator,
+    config: SynthConfig,
+    kind: str,
+    design: Design,
+    heat_offset_k: float,
+    target: Path,
+    weather: Weather,
+    camera: CameraPath,
+    background: Background,
+) -> tuple[_Actor, ...]:
+    """Others like the target in view: a group of people, a queue or row of cars (real street scenes seldom
+    show one person alone). Some move with the target, some on their own; some look almost the same,
+    some are other people or cars of the same kind. In forced scenarios other than "distractor" they keep
+    away from the target, so those scenarios keep their single event.
+    """
+    if rng.random() >= config.companion_probability:
+        return ()
+    keep_away = config.scenario is not None and config.scenario != "distractor"
+    num_frames = len(target.size)
+    # Away from the target during the clean lead-in (and always, where keep_away), closing in over 15 frames.
+    lead_in = clean_lead_in(num_frames)
+    min_gap = COMPANION_KEEP_AWAY * np.clip((lead_in + 15 - np.arange(num_frames)) / 15.0, 0.0, 1.0)
+    if keep_away:
+        min_gap[:] = COMPANION_KEEP_AWAY
+    frame_wh = (config.width, config.height)
+    actors = []
+    for _ in range(int(rng.integers(1, MAX_COMPANIONS + 1))):
+        look = resemble(design, rng, strength=2.0) if rng.random() < 0.5 else sample_target_design(rng, kind, weather)
+        sprite = with_heat_offset(render_sprite(look, rng), heat_offset_k)
+        if rng.random() < 0.6:
+            path = sample_follower_path(rng, target, _CYCLE_SIZES[kind], min_gap)
+        else:
+            boxes = np.array([pose.box_xyxy for pose in sprite.poses])
+            aspect = float(np.max(boxes[:, 2] - boxes[:, 0]) / np.max(boxes[:, 3] - boxes[:, 1]))
+            low, high = config.target_size_range_px
+            size_range = (low, float(np.clip(np.median(target.size) * 1.6, low * 1.5, high)))
+            path = sample_target_path(
+                rng,
+                num_frames,
+                frame_wh,
+                size_range,
+                config.max_speed_px,
+                aspect_wh=aspect,
+                vertical_freedom=rng.uniform(*_VERTICAL_FREEDOM[kind]),
+                cycle_sizes=_CYCLE_SIZES[kind],
+                zoom=camera.zoom,
+                ground_y=_horizon_in_frame(background, camera) if kind != "object" else None,
+            )
+            if np.any(distance_in_sizes(path, target) < min_gap):
+                continue
+        actors.append(_Actor(sprite, path))
+    return tuple(actors)
+
+
+def _placement(actor: _Actor, index: int, shake_xy: np.ndarray, lag_frames: float = 0.0) -> Placement:
+    """Where the actor is drawn on a frame; lag_frames > 0 gives where it was that much of a frame earlier."""
     path = actor.path
     centre = path.centre_xy[index] + shake_xy
+    if lag_frames > 0.0 and index > 0:
+        centre = centre + lag_frames * (path.centre_xy[index - 1] - path.centre_xy[index])
     return Placement(
         centre_xy=(float(centre[0]), float(centre[1])),
         size=float(path.size[index]),
@@ -209,8 +313,8 @@ def _surrounding_temperature(
 
 
 def _render(
-    plan: _Plan, index: int, frame_rng: np.random.Generator, agc_range_k: tuple[float, float] | None
-) -> tuple[SynthFrame, tuple[float, float]]:
+    plan: _Plan, index: int, frame_rng: np.random.Generator, agc: AgcState | None
+) -> tuple[SynthFrame, AgcState]:
     thermal = plan.thermal_camera
     frame_wh = thermal.frame_wh
     canvas_to_frame = plan.camera.canvas_to_frame[index]
@@ -219,6 +323,9 @@ def _render(
         plan.background.rgba, canvas_to_frame, frame_wh, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
     )
     scene_rgb = cv2.cvtColor(scene_rgba, cv2.COLOR_RGBA2RGB)
+    if index > 0:  # the background smears along a camera pan (longer exposures at night smear more)
+        pan = canvas_to_frame[:, 2] - plan.camera.canvas_to_frame[index - 1][:, 2]
+        scene_rgb = np.ascontiguousarray(motion_blur(scene_rgb, (float(pan[0]), float(pan[1])), plan.exposure))
     frame_to_sensor = thermal.frame_to_sensor
     temperature_to_canvas = np.array(
         [
@@ -226,7 +333,13 @@ def _render(
             [0.0, TEMPERATURE_DIVISOR, 0.5 * TEMPERATURE_DIVISOR - 0.5],
         ]
     )
-    to_sensor = compose_affine(frame_to_sensor, compose_affine(canvas_to_frame, temperature_to_canvas))
+    # The thermal frame sees the world lag_frames earlier (the two cameras are not triggered together) and
+    # things on the ground nearer than the calibration plane parallax_xy further along the baseline.
+    previous = max(index - 1, 0)
+    lag = thermal.lag_frames
+    canvas_to_tir_frame = canvas_to_frame + lag * (plan.camera.canvas_to_frame[previous] - canvas_to_frame)
+    shake_tir = shake + lag * (plan.camera.shake_xy[previous] - shake) + np.asarray(thermal.parallax_xy)
+    to_sensor = compose_affine(frame_to_sensor, compose_affine(canvas_to_tir_frame, temperature_to_canvas))
     scene_k = cv2.warpAffine(
         plan.background.temperature_k,
         to_sensor,
@@ -239,8 +352,12 @@ def _render(
     target_placement = _placement(plan.target, index, shake)
     target_pose = plan.target.sprite.pose_at(float(plan.target.path.phase[index]))
     box_rgb = box_in_frame(target_pose, sprite_to_frame(plan.target.sprite, target_placement))
+    target_placement_tir = _placement(plan.target, index, shake_tir, lag)
+    box_tir_unregistered = box_in_frame(target_pose, sprite_to_frame(plan.target.sprite, target_placement_tir))
 
-    surrounding_k = _surrounding_temperature(scene_k, box_rgb, frame_to_sensor) if crossover > 0.0 else 0.0
+    surrounding_k = (
+        _surrounding_temperature(scene_k, box_tir_unregistered, frame_to_sensor) if crossover > 0.0 else 0.0
+    )
 
     def draw_target() -> None:
         paste_rgb(
@@ -250,19 +367,27 @@ def _render(
             target_placement,
             tuple(plan.target.path.speed_xy[index]),
             plan.softness_px,
+            plan.exposure,
         )
+        add_glare(scene_rgb, plan.target.sprite, target_placement)
         paste_heat(
-            scene_k, plan.target.sprite, target_pose, target_placement, frame_to_sensor, crossover, surrounding_k
+            scene_k, plan.target.sprite, target_pose, target_placement_tir, frame_to_sensor, crossover, surrounding_k
         )
 
     def draw(actor: _Actor) -> Patch | None:
         placement = _placement(actor, index, shake)
         pose = actor.sprite.pose_at(float(actor.path.phase[index]))
-        patch = paste_rgb(scene_rgb, actor.sprite, pose, placement, tuple(actor.path.speed_xy[index]), plan.softness_px)
-        paste_heat(scene_k, actor.sprite, pose, placement, frame_to_sensor)
+        speed = tuple(actor.path.speed_xy[index])
+        patch = paste_rgb(scene_rgb, actor.sprite, pose, placement, speed, plan.softness_px, plan.exposure)
+        add_glare(scene_rgb, actor.sprite, placement)
+        paste_heat(scene_k, actor.sprite, pose, _placement(actor, index, shake_tir, lag), frame_to_sensor)
         return patch
 
     distractor_near = False
+    for companion in plan.companions:
+        draw(companion)
+        if distance_in_sizes_at(companion.path, plan.target.path, index) < DISTRACTOR_NEAR:
+            distractor_near = True
     distractor = plan.distractor
     distractor_present = distractor is not None and bool(distractor.path.present[index])
     if distractor_present and not plan.distractor_in_front:
@@ -270,9 +395,8 @@ def _render(
     draw_target()
     if distractor_present and plan.distractor_in_front:
         draw(distractor)
-    if distractor_present:
-        gap = np.hypot(*(distractor.path.centre_xy[index] - plan.target.path.centre_xy[index]))
-        distractor_near = bool(gap < DISTRACTOR_NEAR * plan.target.path.size[index])
+    if distractor_present and distance_in_sizes_at(distractor.path, plan.target.path, index) < DISTRACTOR_NEAR:
+        distractor_near = True
     occluded = False
     if plan.occluder is not None and plan.occluder.path.present[index]:
         patch = draw(plan.occluder)
@@ -282,7 +406,7 @@ def _render(
     darkness = float(plan.events.darkness[index])
     overexposure = float(plan.events.overexposure[index])
     rgb = plan.rgb_camera.expose(scene_rgb, darkness, overexposure, frame_rng)
-    tir, tir_raw, agc_range_k = thermal.capture(scene_k, agc_range_k, frame_rng)
+    tir, tir_raw, agc = thermal.capture(scene_k, agc, frame_rng)
 
     events = {
         "darkness": darkness >= ACTIVE_LEVEL,
@@ -296,20 +420,26 @@ def _render(
         tir=tir,
         tir_raw=tir_raw,
         box_xywh_rgb=_clip_box(box_rgb, frame_wh),
-        box_xywh_tir=_clip_box(thermal.box_in_tir(box_rgb), frame_wh),
+        box_xywh_tir=_clip_box(thermal.box_in_tir(box_tir_unregistered), frame_wh),
         events=frozenset(name for name, active in events.items() if active),
         index=index,
     )
-    return frame, agc_range_k
+    return frame, agc
+
+
+def distance_in_sizes_at(path: Path, target: Path, index: int) -> float:
+    """Centre distance from the target on one frame, in target sizes."""
+    gap = float(np.hypot(*(path.centre_xy[index] - target.centre_xy[index])))
+    return gap / max(float(target.size[index]), 1.0)
 
 
 def _frames(seed: int, num_frames: int, config: SynthConfig) -> Iterator[SynthFrame]:
     if num_frames == 0:
         return
     plan, frame_rng = _plan(seed, num_frames, config)
-    agc_range_k = None
+    agc = None
     for index in range(num_frames):
-        frame, agc_range_k = _render(plan, index, frame_rng, agc_range_k)
+        frame, agc = _render(plan, index, frame_rng, agc)
         yield frame
 
 

@@ -57,11 +57,14 @@ class Sprite:
     anchor_xy: mean centre of the poses' tight boxes (level-0 pixel-centre coordinates): placed at the
         trajectory point.
     nominal_size: mean longer side of the tight boxes in level-0 pixels: placed at the trajectory size.
+    lights: (N, 6) the lamps it carries (vehicle head and tail lights at night): x, y in level-0 pixel
+        coordinates, radius in level-0 pixels, then the glare's RGB in 8-bit levels at its peak.
     """
 
     poses: tuple[SpritePose, ...]
     anchor_xy: tuple[float, float]
     nominal_size: float
+    lights: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0, 6)))
 
     def pose_at(self, phase: float) -> SpritePose:
         return self.poses[int(phase * len(self.poses)) % len(self.poses)]
@@ -101,7 +104,10 @@ def _render_pose(
         style = design.parts[part]
         coverage = mask_u8.astype(np.float32) / 255.0
         core = _core_map(mask_u8)
-        shaded = style.texture * (0.7 + 0.3 * core)[:, :, None]
+        if part in design.emissive_parts:
+            shaded = style.texture / np.maximum(light, 0.5)[:, :, None]  # own light: neither shaded nor dimmed
+        else:
+            shaded = style.texture * ((0.7 + 0.3 * core) * design.light_level)[:, :, None]
         rgb += (shaded - rgb) * coverage[:, :, None]
         kelvin += (style.apparent_k + style.core_k * core - kelvin) * coverage
         alpha += (1.0 - alpha) * coverage
@@ -152,8 +158,27 @@ def render_sprite(design: Design, rng: np.random.Generator) -> Sprite:
     anchor = ((boxes[:, 0] + boxes[:, 2]) / 2 - 0.5, (boxes[:, 1] + boxes[:, 3]) / 2 - 0.5)
     nominal = float(np.mean(np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])))
     return Sprite(
-        poses=tuple(poses), anchor_xy=(float(np.mean(anchor[0])), float(np.mean(anchor[1]))), nominal_size=nominal
+        poses=tuple(poses),
+        anchor_xy=(float(np.mean(anchor[0])), float(np.mean(anchor[1]))),
+        nominal_size=nominal,
+        lights=_lights(design, rng),
     )
+
+
+def _lights(design: Design, rng: np.random.Generator) -> np.ndarray:
+    """Each blob of an emissive part as a light that throws glare over its surroundings (first pose)."""
+    if not design.emissive_parts:
+        return np.zeros((0, 6))
+    lights = []
+    for part, mask_u8 in DRAWERS[design.kind](design.genes, 0.0, design.canvas_wh):
+        if part not in design.emissive_parts:
+            continue
+        count, _, stats, centroids = cv2.connectedComponentsWithStats((mask_u8 > 127).astype(np.uint8))
+        colour = design.parts[part].texture.reshape(-1, 3).mean(axis=0) * rng.uniform(0.4, 1.0)
+        for label in range(1, count):
+            radius = float(np.sqrt(stats[label, cv2.CC_STAT_AREA] / np.pi))
+            lights.append([centroids[label][0], centroids[label][1], radius, *colour])
+    return np.array(lights, np.float64).reshape(-1, 6)
 
 
 def mean_temperature_k(sprite: Sprite) -> float:

@@ -109,8 +109,13 @@ def random_texture(
     return jitter_colours(rng, crop)
 
 
-def detail_map(rng: np.random.Generator, out_wh: tuple[int, int], zoom: tuple[float, float] = (1.0, 4.0)) -> np.ndarray:
+def detail_map(
+    rng: np.random.Generator,
+    out_wh: tuple[int, int],
+    zoom: tuple[float, float] = (1.0, 4.0),
+    names: tuple[str, ...] = ALL_PHOTOS,
+) -> np.ndarray:
     """(h, w) float32 zero-mean, unit-deviation luminance detail of a random photograph crop (fabric, fur, paint)."""
-    name = ALL_PHOTOS[int(rng.integers(len(ALL_PHOTOS)))]
+    name = names[int(rng.integers(len(names)))]
     crop = random_crop(rng, load_photo(name), out_wh, zoom).mean(axis=2)
     return ((crop - crop.mean()) / (crop.std() + 1.0)).astype(np.float32)

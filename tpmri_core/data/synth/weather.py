@@ -15,18 +15,39 @@ class Weather:
     ambient_k: air temperature; unheated surfaces settle near it.
     solar_load: 0 (night, overcast) to 1 (full sun): dark, absorbing surfaces warm up by up to ~15 K.
     sky_k: apparent temperature of the sky, reflected by low-emissivity surfaces (glass, metal).
+    night: lit only by street lamps: RGB is dark (`night_light` of daylight away from lamps), lamps,
+        lit windows and vehicle lights glow; the ground gives back the day's heat (`ground_warmth_k`).
+    night_light: the fraction of daylight that reaches surfaces away from lamps at night (1 by day).
+    ground_warmth_k: how much warmer than the air roads and pavements are (asphalt stores the day's
+        heat: at night it is the warmest large surface in LLVIP and RoadScene night frames).
     """
 
     ambient_k: float
     solar_load: float
     sky_k: float
+    night: bool = False
+    night_light: float = 1.0
+    ground_warmth_k: float = 0.0
 
 
-def sample_weather(rng: np.random.Generator, ambient_c: tuple[float, float]) -> Weather:
+def sample_weather(rng: np.random.Generator, ambient_c: tuple[float, float], night_probability: float = 0.0) -> Weather:
     ambient_k = KELVIN_AT_0C + rng.uniform(*ambient_c)
     solar_load = 0.0 if rng.random() < 0.25 else rng.uniform(0.1, 1.0)
     sky_k = ambient_k - rng.uniform(8.0, 35.0)
-    return Weather(ambient_k=float(ambient_k), solar_load=float(solar_load), sky_k=float(sky_k))
+    # Drawn after the old draws, so the day part of the weather of a seed does not depend on the night share.
+    night = bool(rng.random() < night_probability)
+    night_light = float(rng.uniform(0.08, 0.3)) if night else 1.0
+    ground_warmth_k = float(rng.uniform(1.5, 7.0)) if night else float(rng.uniform(0.0, 3.0))
+    if night:
+        solar_load = 0.0
+    return Weather(
+        ambient_k=float(ambient_k),
+        solar_load=float(solar_load),
+        sky_k=float(sky_k),
+        night=night,
+        night_light=night_light,
+        ground_warmth_k=ground_warmth_k,
+    )
 
 
 @dataclass(frozen=True)
