@@ -32,7 +32,7 @@ FLOORS = {
     "distractor": 40.0,
 }
 """Mean SR (percent, RGBT234 conventions) over SEEDS; the bundled weights measured (default tracker, one
-thread, mirror averaging): clean 82, darkness 75, overexposure 80, crossover 83, occlusion 37, distractor 67."""
+thread, the widened generator): clean 83, darkness 82, overexposure 82, crossover 68, occlusion 37, distractor 79."""
 
 
 def _success(boxes_xywh: np.ndarray, frames: list) -> float:
@@ -62,4 +62,8 @@ def test_the_bundled_weights_track_each_event_kind_above_a_floor(bundled_model, 
     finally:
         torch.set_num_threads(threads)
     assert np.mean(tracked) >= FLOORS[scenario], f"{scenario}: SR {tracked} below the floor {FLOORS[scenario]}"
-    assert np.mean(tracked) >= np.mean(still) + 10, f"{scenario}: SR {tracked} hardly beats a box that never moves {still}"
+    # Where the target moves away from its first box, tracking must beat a box that never moves; a scene whose
+    # target pauses near its start (the generator's motion has pauses) cannot tell the two apart.
+    moving = [i for i, value in enumerate(still) if value < 50.0]
+    assert moving, f"{scenario}: no sequence whose target leaves its first box (still-box SR {still})"
+    assert all(tracked[i] >= still[i] + 10 for i in moving), f"{scenario}: SR {tracked} hardly beats a still box {still}"
