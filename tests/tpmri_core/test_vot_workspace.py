@@ -110,7 +110,7 @@ def test_tracker_entry_reads_back_as_the_toolkit_reads_it(tmp_path: Path) -> Non
     assert entry["python"] == sys.executable
     # The toolkit turns env_NAME keys (lower-cased by configparser) into upper-case variable names.
     env = {key[4:].upper(): value for key, value in entry.items() if key.startswith("env_")}
-    assert env == {"TPMRI_DEVICE": "cpu", "TPMRI_MIRROR_AVERAGE": "0", "TPMRI_WEIGHTS": str(weights.absolute())}
+    assert env == {"TPMRI_DEVICE": "cpu", "TPMRI_MIRROR_AVERAGE": "0", "TPMRI_BACKEND": "auto", "TPMRI_WEIGHTS": str(weights.absolute())}
     with pytest.raises(UserError, match="identifier"):
         tracker_entry(TrackerOptions(), identifier="bad id")
 
