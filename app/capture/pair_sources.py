@@ -4,20 +4,23 @@
 datasets (whose frames are aligned). If one stream is longer, the pairs go on with it alone after the
 shorter one ends (single-stream pairs, the ended stream marked down, see `dead_stream`) and a warning
 names both counts. `MergedPairSource` pairs two independently recorded files (two videos at
-different rates) by timestamp with the same rule as live cameras.
+different rates) by timestamp with the same rule as live cameras, and past the end of one goes on with
+the other alone in the same way.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterator, Sequence
 
 from tpmri_live.capture.dead_stream import single_stream_pair
-from tpmri_live.capture.pairing import FramePairer, merge_streams
+from tpmri_live.capture.pairing import FramePairer, Modality, timestamp_order
 from tpmri_live.capture.source import FrameSource, PairSource
-from tpmri_live.capture.timed_frames import FramePair
+from tpmri_live.capture.timed_frames import FramePair, TimedFrame
 
 _LOG = logging.getLogger(__name__)
+_STREAM_WORDS = {"rgb": "RGB", "tir": "thermal"}
 
 
 class IndexedPairSource(PairSource):
@@ -77,16 +80,11 @@ class IndexedPairSource(PairSource):
             assert live is not None
             other = "rgb" if modality == "tir" else "tir"
             self._index += 1
-            return single_stream_pair(live, modality, index, self._dead_shape(other, live), box_xywh_rgb_truth=self._truth_at(index))
+            dead_shape = _dead_shape(other, self._shapes.get(other), live)
+            return single_stream_pair(live, modality, index, dead_shape, box_xywh_rgb_truth=self._truth_at(index))
         self._shapes = {"rgb": rgb.image.shape, "tir": tir.image.shape}
         self._index += 1
         return FramePair(rgb, tir, index, self._truth_at(index))
-
-    def _dead_shape(self, modality: str, live: FrameSource | object) -> tuple[int, ...]:
-        if modality in self._shapes:
-            return self._shapes[modality]
-        height, width = live.image.shape[:2]  # type: ignore[attr-defined]
-        return (height, width, 3) if modality == "rgb" else (height, width)
 
     def seek(self, index: int) -> None:
         """Make pair `index` the next one read (both streams must support `seek`, as files do)."""
@@ -125,8 +123,31 @@ def _length(source: FrameSource) -> int | None:
         return None
 
 
+def _dead_shape(modality: str, last_shape: tuple[int, ...] | None, live: TimedFrame) -> tuple[int, ...]:
+    """The shape of a dead `modality` frame: that stream's last frame's, else the live frame's size."""
+    if last_shape is not None:
+        return last_shape
+    height, width = live.image.shape[:2]
+    return (height, width, 3) if modality == "rgb" else (height, width)
+
+
+def alone_after_s(t_last_s: float, period_s: float | None, tolerance_s: float) -> float:
+    """After a stream's last frame at `t_last_s`, the time past which a frame of the other stream goes alone.
+
+    Never within the pairing tolerance (the last frame could still be its partner), nor while the last frame
+    still stands for the scene: until its successor was due, one `period_s` later (less the tolerance, for
+    jitter). So two recordings of equal length at different rates end without dead-sensor pairs.
+    """
+    return t_last_s + max(tolerance_s, (period_s or 0.0) - tolerance_s)
+
+
 class MergedPairSource(PairSource):
-    """Two recorded streams paired by timestamp (keyed on the slower one, skew-checked).
+    """Two recorded streams paired by timestamp (keyed on the slower one, skew-checked); past the end of one,
+    the other alone.
+
+    Once a stream has ended, each frame of the other later than `alone_after_s` becomes a single-stream pair
+    (the ended stream marked down, see `dead_stream`), numbered on from the last pair, and a warning names the
+    stream that ended and when. Earlier frames still pair as usual.
 
     Args:
         rgb, tir: recorded FrameSources with meaningful timestamps.
@@ -139,6 +160,7 @@ class MergedPairSource(PairSource):
         self.name = f"{rgb.name} + {tir.name}"
         self.max_skew_s = max_skew_s
         self.pairer: FramePairer | None = None
+        self.truncated = False
         self._pairs: Iterator[FramePair] | None = None
 
     def open(self) -> None:
@@ -146,7 +168,41 @@ class MergedPairSource(PairSource):
         rates = [fps for fps in (self.rgb.nominal_fps, self.tir.nominal_fps) if fps]
         self.nominal_fps = min(rates) if rates else None
         self.pairer = FramePairer(self.max_skew_s, rgb_fps=self.rgb.nominal_fps, tir_fps=self.tir.nominal_fps)
-        self._pairs = merge_streams(iter(self.rgb), iter(self.tir), self.pairer)
+        self.truncated = False
+        self._pairs = self._merged_pairs(self.pairer)
+
+    def _merged_pairs(self, pairer: FramePairer) -> Iterator[FramePair]:
+        last: dict[Modality, TimedFrame] = {}
+        ended: Modality | None = None
+        t_alone_s = math.inf
+        alone = 0
+        for modality, frame in timestamp_order(iter(self.rgb), iter(self.tir)):
+            if frame is None:
+                if ended is None:
+                    ended = modality
+                    t_last_s = last[modality].t_s if modality in last else -math.inf
+                    t_alone_s = alone_after_s(t_last_s, pairer.period_s(modality), pairer.tolerance_s())
+                continue
+            if frame.t_s <= t_alone_s:
+                last[modality] = frame
+                yield from pairer.push(modality, frame)
+                continue
+            assert ended is not None
+            if not self.truncated:
+                self.truncated = True
+                self._warn_ended(ended, last.get(ended))
+                yield from pairer.flush()  # the last pair the ended stream takes part in
+            dead_shape = _dead_shape(ended, last[ended].image.shape if ended in last else None, frame)
+            yield single_stream_pair(frame, modality, pairer.stats.pairs + alone, dead_shape)
+            alone += 1
+        yield from pairer.flush()
+
+    def _warn_ended(self, ended: Modality, last: TimedFrame | None) -> None:
+        live = "rgb" if ended == "tir" else "tir"
+        when = "had no frames" if last is None else f"ended at {last.t_s:.3f} s (after {last.index + 1} frames)"
+        _LOG.warning(
+            "%s: the %s stream %s; going on with the %s stream alone", self.name, _STREAM_WORDS[ended], when, _STREAM_WORDS[live]
+        )
 
     def read(self) -> FramePair | None:
         return None if self._pairs is None else next(self._pairs, None)

@@ -22,6 +22,7 @@ Everything held is bounded: two rings of `ring_size` frames, one pending key fra
 from __future__ import annotations
 
 import heapq
+import math
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -215,13 +216,32 @@ class FramePairer:
         self._pairs += 1
 
 
+def timestamp_order(
+    rgb_frames: Iterable[TimedFrame], tir_frames: Iterable[TimedFrame]
+) -> Iterator[tuple[Modality, TimedFrame | None]]:
+    """Both recorded streams' frames in time order (RGB first on ties), read lazily; `(modality, None)`
+    follows a stream's last frame, before any later frame of the other, so a reader knows the moment it ended."""
+
+    def tagged(
+        frames: Iterable[TimedFrame], modality: Modality, rank: int
+    ) -> Iterator[tuple[float, int, Modality, TimedFrame | None]]:
+        t_last_s = -math.inf
+        for frame in frames:
+            t_last_s = frame.t_s
+            yield frame.t_s, rank, modality, frame
+        yield t_last_s, 2, modality, None  # sorts after every frame of that time
+
+    merged = heapq.merge(tagged(rgb_frames, "rgb", 0), tagged(tir_frames, "tir", 1), key=lambda item: (item[0], item[1]))
+    for _, _, modality, frame in merged:
+        yield modality, frame
+
+
 def merge_streams(
     rgb_frames: Iterable[TimedFrame], tir_frames: Iterable[TimedFrame], pairer: FramePairer | None = None
 ) -> Iterator[FramePair]:
     """Pair two recorded streams offline: feed both to a pairer in timestamp order, yield every pair."""
     pairer = pairer or FramePairer()
-    tagged_rgb = ((frame.t_s, 0, "rgb", frame) for frame in rgb_frames)
-    tagged_tir = ((frame.t_s, 1, "tir", frame) for frame in tir_frames)
-    for _, _, modality, frame in heapq.merge(tagged_rgb, tagged_tir, key=lambda item: (item[0], item[1])):
-        yield from pairer.push(modality, frame)
+    for modality, frame in timestamp_order(rgb_frames, tir_frames):
+        if frame is not None:
+            yield from pairer.push(modality, frame)
     yield from pairer.flush()

@@ -30,6 +30,7 @@ from tpmri_live.capture.pair_sources import IndexedPairSource, MergedPairSource
 from tpmri_live.capture.realsense_camera import RealSenseColorSource
 from tpmri_live.capture.recording import PairRecorder
 from tpmri_live.capture.replay import open_replay
+from tpmri_live.capture.source import FrameSource
 from tpmri_live.capture.synthetic import SEQUENCE_START_EVENT, SyntheticPairSource
 from tpmri_live.capture.timed_frames import FramePair, TimedFrame
 
@@ -153,14 +154,70 @@ def write_video(path, fps: float, count: int, colour: bool) -> None:
     writer.release()
 
 
-def test_two_videos_of_different_rates_pair_by_timestamp(tmp_path) -> None:
+def test_two_videos_of_different_rates_pair_by_timestamp(tmp_path, caplog) -> None:
     write_video(tmp_path / "rgb.avi", 30.0, 30, colour=True)
     write_video(tmp_path / "tir.avi", 10.0, 10, colour=True)
     source = MergedPairSource(VideoFileSource(tmp_path / "rgb.avi", "rgb"), VideoFileSource(tmp_path / "tir.avi", "tir"))
-    source.open()
-    pairs = list(source)
+    with caplog.at_level(logging.WARNING):
+        source.open()
+        pairs = list(source)
     assert [(p.rgb.index, p.tir.index) for p in pairs] == [(3 * k, k) for k in range(10)]
     assert pairs[0].tir.image.ndim == 2 and pairs[0].rgb.image.shape == (24, 32, 3)
+    # Both last one second: the RGB frames after the last thermal one (0.9 s) are still covered by it.
+    assert not source.truncated and all(not p.down for p in pairs) and "ended" not in caplog.text
+
+
+class RecordedStream(FrameSource):
+    """A recorded stream of `count` blank frames of `shape` at `fps`, timed index / fps."""
+
+    def __init__(self, modality: str, fps: float, count: int, shape: tuple[int, ...]) -> None:
+        self.modality, self.name, self.nominal_fps = modality, f"{modality}.avi", fps
+        self.count, self.shape, self.next_index = count, shape, 0
+
+    def open(self) -> None:
+        self.next_index = 0
+
+    def read(self) -> TimedFrame | None:
+        if self.next_index >= self.count:
+            return None
+        index, self.next_index = self.next_index, self.next_index + 1
+        return TimedFrame(np.zeros(self.shape, np.uint8), index / self.nominal_fps, index)
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("rgb_fps", "rgb_count", "tir_fps", "tir_count", "paired", "ended", "alone", "warning"),
+    [
+        # thermal 10 fps ends at 0.9 s; RGB at 30 fps goes on alone from 1.0 s, when the next thermal frame was due
+        (30.0, 90, 10.0, 10, [(3 * k, k) for k in range(10)], "tir", range(30, 90),
+         "the thermal stream ended at 0.900 s (after 10 frames); going on with the RGB stream alone"),
+        # RGB 30 fps ends at 0.467 s; thermal at 10 fps goes on alone from 0.5 s
+        (30.0, 15, 10.0, 30, [(3 * k, k) for k in range(5)], "rgb", range(5, 30),
+         "the RGB stream ended at 0.467 s (after 15 frames); going on with the thermal stream alone"),
+        (25.0, 10, 25.0, 20, [(k, k) for k in range(10)], "rgb", range(10, 20),
+         "the RGB stream ended at 0.360 s (after 10 frames)"),
+    ],
+)
+def test_merged_streams_go_on_with_the_longer_alone_after_the_shorter_ends(
+    caplog, rgb_fps, rgb_count, tir_fps, tir_count, paired, ended, alone, warning
+) -> None:
+    rgb, tir = RecordedStream("rgb", rgb_fps, rgb_count, (12, 16, 3)), RecordedStream("tir", tir_fps, tir_count, (6, 8))
+    source = MergedPairSource(rgb, tir)
+    with caplog.at_level(logging.WARNING):
+        source.open()
+        pairs = list(source)
+    assert [(p.rgb.index, p.tir.index) for p in pairs[: len(paired)]] == paired
+    assert all(not p.down for p in pairs[: len(paired)])
+    tail = pairs[len(paired) :]
+    live = "rgb" if ended == "tir" else "tir"
+    assert [getattr(p, live).index for p in tail] == list(alone)  # every later frame of the longer stream
+    assert all(p.down == {ended} for p in tail) and source.truncated
+    assert [p.index for p in pairs] == list(range(len(pairs)))
+    dead = getattr(tail[0], ended).image
+    assert dead.shape == (rgb.shape if ended == "rgb" else tir.shape) and dead.mean() < 40 and dead.std() > 1
+    assert caplog.text.count("stream ended") == 1 and warning in caplog.text
 
 
 def test_replay_feed_plays_at_the_recorded_rate_and_ends(tmp_path) -> None:

@@ -151,6 +151,26 @@ def test_headless_replay_whose_thermal_folder_ends_early_goes_on_rgb_only(tmp_pa
     assert [row["state"] for row in rows[6:]] == ["tracked-rgb-only"] * 6
 
 
+def test_headless_replay_of_two_videos_whose_thermal_one_ends_early_goes_on_rgb_only(tmp_path):
+    size_wh = make_pair(0).rgb.size_wh
+    rgb_video = cv2.VideoWriter(str(tmp_path / "rgb.avi"), cv2.VideoWriter.fourcc(*"MJPG"), 10.0, size_wh)
+    tir_video = cv2.VideoWriter(str(tmp_path / "tir.avi"), cv2.VideoWriter.fourcc(*"MJPG"), 5.0, size_wh, isColor=False)
+    for index in range(12):
+        rgb_video.write(make_pair(index).rgb.image[:, :, ::-1])
+        if index % 2 == 0 and index < 6:
+            tir_video.write(make_pair(index).tir.image)  # thermal at half the rate, ending after 0.4 s
+    rgb_video.release()
+    tir_video.release()
+    out = tmp_path / "out"
+    argv = ["--rgb", str(tmp_path / "rgb.avi"), "--tir", str(tmp_path / "tir.avi"), "--headless", "--init", "30,40,20,20",
+            "--out", str(out)]
+    assert main(argv) == 0
+    rows = read_rows(out / "results.csv")
+    # Paired at the thermal rate (RGB frames 0, 2, 4), then every RGB frame from 0.6 s, when the next thermal one was due.
+    assert [row["state"] for row in rows] == ["init", "tracked", "tracked"] + ["tracked-rgb-only"] * 6
+    assert [int(row["frame_index"]) for row in rows] == list(range(9))
+
+
 def test_headless_init_outside_the_image_exits_2(capsys, tmp_path):
     sequence = tmp_path / "seq"
     write_plain_sequence(sequence, frames=3)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tpmri_live.capture.latest_slot import LatestPairSlot
-from tpmri_live.capture.pairing import FramePairer, merge_streams
+from tpmri_live.capture.pairing import FramePairer, merge_streams, timestamp_order
 from tpmri_live.capture.timed_frames import FramePair, TimedFrame
 
 TINY_RGB = np.zeros((2, 2, 3), np.uint8)
@@ -132,6 +132,13 @@ def test_recorded_streams_of_different_rates_key_on_the_slower() -> None:
     tir = [TimedFrame(TINY_TIR, k / 10.0, k) for k in range(100)]
     pairs = list(merge_streams(rgb, tir))
     assert [(p.rgb.index, p.tir.index) for p in pairs] == [(3 * k, k) for k in range(100)]
+
+
+def test_timestamp_order_marks_where_each_stream_ended() -> None:
+    rgb = [TimedFrame(TINY_RGB, k / 10.0, k) for k in range(2)]
+    tir = [TimedFrame(TINY_TIR, k / 5.0, k) for k in range(3)]
+    order = [(modality, None if frame is None else frame.t_s) for modality, frame in timestamp_order(rgb, tir)]
+    assert order == [("rgb", 0.0), ("tir", 0.0), ("rgb", 0.1), ("rgb", None), ("tir", 0.2), ("tir", 0.4), ("tir", None)]
 
 
 def test_latest_slot_keeps_only_the_newest_pair() -> None:
