@@ -273,7 +273,12 @@ class GappyCamera(FrameSource):
 class TemplateMatchTracker:
     """A tiny real tracker for the tests: normalised cross-correlation of the first frame's patch (RGB grey
     and thermal averaged) in a search region; it takes `search` regions and `restore_box` as
-    `ReacquiringTracker` needs, so target loss and re-acquisition can be tested without the model."""
+    `ReacquiringTracker` needs, so target loss and re-acquisition can be tested without the model.
+
+    Args:
+        search_factor: as Tracker's, the side of its search region as a multiple of sqrt(w * h) of the box
+            (smaller than the model's 4: matching needs no context); the wider search scales from it.
+    """
 
     def __init__(self, search_factor: float = 2.5) -> None:
         self.search_factor = search_factor
@@ -297,7 +302,7 @@ class TemplateMatchTracker:
         assert self._templates is not None and self._box is not None
         x, y, w, h = self._box
         if search is None:
-            centre_x, centre_y, side = x + w / 2, y + h / 2, max(w, h) * self.search_factor
+            centre_x, centre_y, side = x + w / 2, y + h / 2, math.sqrt(w * h) * self.search_factor
         else:
             centre_x, centre_y, side = search.center_x, search.center_y, search.side_px
         height, width = frame.tir.shape

@@ -38,10 +38,10 @@ def test_thresholds_are_checked():
 def test_the_search_grows_then_scans_the_whole_frame_at_the_templates_scale():
     search = WiderSearch(growth=1.5, growth_steps=2)
     box = (100.0, 100.0, 20.0, 20.0)  # normal search crop: 4 x 20 = 80 px
-    sides = [search.region(step, box, (320, 240)).side_px for step in range(2)]
+    sides = [search.region(step, box, (320, 240), search_factor=4.0).side_px for step in range(2)]
     assert sides == pytest.approx([120.0, 180.0])
     all_tiles = scan_tiles((320, 240), 80.0)
-    scan = [search.region(step, box, (320, 240)) for step in range(2, 2 + 2 * len(all_tiles))]
+    scan = [search.region(step, box, (320, 240), search_factor=4.0) for step in range(2, 2 + 2 * len(all_tiles))]
     wide = [region for region in scan[0::2]]
     tiles = {(round(r.center_x), round(r.center_y)) for r in scan[1::2]}
     assert all(region.side_px == pytest.approx(180.0) and (region.center_x, region.center_y) == (110.0, 110.0) for region in wide)
@@ -56,7 +56,8 @@ def test_the_search_grows_then_scans_the_whole_frame_at_the_templates_scale():
 class ScriptedTracker:
     """Answers each track call with the next (score, box); records the search regions it was given."""
 
-    def __init__(self, answers):
+    def __init__(self, answers, search_factor=4.0):
+        self.search_factor = search_factor  # as Tracker's: its normal crop is 4 x sqrt(w * h)
         self.answers = list(answers)
         self.regions = []
         self.restored = []
@@ -101,3 +102,16 @@ def test_a_single_high_peak_elsewhere_is_not_taken_for_the_target():
     results = [tracker.track(FRAME) for _ in answers]
     assert results[-1].target_state == TargetState.LOST.value and results[-1].box_xywh == good
     assert tracker.reacquisitions == 0
+
+
+def test_the_wider_search_and_the_check_scale_with_the_wrapped_trackers_own_search_crop():
+    good, found = (100.0, 100.0, 20.0, 20.0), (200.0, 150.0, 20.0, 20.0)
+    answers = [(0.1, good), (0.8, found), (0.9, found)]  # lost at once; a candidate; its check
+    inner = ScriptedTracker(answers, search_factor=3.0)
+    tracker = ReacquiringTracker(inner, THRESHOLDS, WiderSearch(growth=1.5, growth_steps=2))
+    tracker.initialize(FRAME, good)
+    for _ in answers:
+        tracker.track(FRAME)
+    assert inner.regions[1].side_px == pytest.approx(1.5 * 3.0 * 20.0)  # the first wider crop: 1.5 x its 60 px
+    assert inner.regions[2].hann and inner.regions[2].side_px == pytest.approx(60.0)  # the check: its normal crop
+    assert tracker.reacquisitions == 1

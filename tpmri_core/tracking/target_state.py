@@ -34,7 +34,6 @@ from tpmri_core.tracking.crops import CropTransform
 from tpmri_core.tracking.result import TrackResult
 
 BoxXYWH = tuple[float, float, float, float]
-NORMAL_SEARCH_FACTOR = 4.0  # the tracker's search crop: 4x the target's size (tracker.SEARCH_FACTOR)
 
 
 class TargetState(str, Enum):
@@ -138,7 +137,8 @@ class WiderSearch:
 
     First `growth_steps` crops around the last good box, each `growth` times wider than the one before;
     then, alternately, the widest of those around the last box and the next tile of a scan of the whole
-    frame at the template's scale (tiles the size of the normal search crop).
+    frame at the template's scale (tiles the size of the normal search crop). The normal crop is the wrapped
+    tracker's: `search_factor` times sqrt(w * h) of the box.
 
     Args:
         growth: how much wider each step's crop is.
@@ -148,9 +148,9 @@ class WiderSearch:
     growth: float = 1.25
     growth_steps: int = 2
 
-    def region(self, step: int, last_box_xywh: BoxXYWH, frame_wh: tuple[int, int]) -> SearchRegion:
+    def region(self, step: int, last_box_xywh: BoxXYWH, frame_wh: tuple[int, int], search_factor: float) -> SearchRegion:
         x, y, w, h = last_box_xywh
-        normal_side = math.sqrt(w * h) * NORMAL_SEARCH_FACTOR
+        normal_side = math.sqrt(w * h) * search_factor
         centre_x, centre_y = x + w / 2, y + h / 2
         if step < self.growth_steps:
             return SearchRegion(centre_x, centre_y, normal_side * self.growth ** (step + 1))
@@ -165,6 +165,8 @@ class WiderSearch:
 
 class SearchableTracker(Protocol):
     """What `ReacquiringTracker` needs of the tracker it wraps (`tpmri_core.tracking.tracker.Tracker`)."""
+
+    search_factor: float  # its normal search crop's side, as a multiple of sqrt(w * h) of the box
 
     def initialize(self, frame: RGBTFrame, box_xywh: BoxXYWH) -> None: ...
 
@@ -243,10 +245,10 @@ class ReacquiringTracker:
         if self._candidate is not None:
             # Check the candidate at the normal scale, as tracking would see it.
             x, y, w, h = self._candidate
-            region = SearchRegion(x + w / 2, y + h / 2, math.sqrt(w * h) * NORMAL_SEARCH_FACTOR, hann=True)
+            region = SearchRegion(x + w / 2, y + h / 2, math.sqrt(w * h) * self.tracker.search_factor, hann=True)
             checking = True
         else:
-            region = self.search.region(self._lost_steps, self._last_good, frame.size_wh)
+            region = self.search.region(self._lost_steps, self._last_good, frame.size_wh, self.tracker.search_factor)
             self._lost_steps += 1
             checking = False
         result = self.tracker.track(frame, search=region)
