@@ -28,7 +28,7 @@ from typing import NoReturn
 
 from tpmri_core.boxes import parse_box_xywh
 from tpmri_core.commands.tracker_options import add_tracker_options
-from tpmri_core.errors import UserError
+from tpmri_core.errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, UserError, run_command
 from tpmri_live.capture.feed_factory import add_capture_arguments, feed_spec_from_args, open_feed
 from tpmri_live.capture.feeds import CameraPairFeed, PairFeed, PairSourceFeed
 from tpmri_live.pipeline.auto_select import AutoSelect, InitFromTruth, InitOnce
@@ -38,8 +38,6 @@ from tpmri_live.pipeline.run_stats import RunStats
 from tpmri_live.pipeline.worker import InferenceWorker, TrackerLike, WorkerUpdate
 
 PROG = "tpmri-live"
-EXIT_USER_ERROR = 2
-EXIT_INTERRUPTED = 130
 # At exit, how long a tracking step still running is waited for before the process leaves without it.
 STEP_WAIT_S = 5.0
 # After the window closes, how long the loop may take to close results.csv and the video.
@@ -323,13 +321,7 @@ def main(argv: Sequence[str] | None = None, tracker_loader: Callable[[argparse.N
     logging.basicConfig(level=logging.WARNING, format=f"{PROG}: %(message)s")
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        return run(args, tracker_loader)
-    except UserError as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
-        return EXIT_USER_ERROR
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+    return run_command(PROG, lambda: run(args, tracker_loader))
 
 
 if __name__ == "__main__":

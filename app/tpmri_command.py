@@ -12,7 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from tpmri_core.errors import UserError
+from tpmri_core.errors import run_command
 
 # Imported lazily so that `tpmri --help` does not pay for torch.
 SUBCOMMAND_MODULES: tuple[str, ...] = (
@@ -45,13 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        return int(args.run(args) or 0)
-    except UserError as error:
-        print(f"tpmri {args.command}: error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    return run_command(f"tpmri {args.command}", lambda: args.run(args))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from tpmri_core.errors import UserError
+from tpmri_core.errors import run_command
 from tpmri_core.vot.options import add_tracker_options, build_tracker, tracker_options
 from tpmri_core.vot.server import VotSession, import_trax, serve
 from tpmri_core.vot.tracker_entry import DEFAULT_TRACKER_ID, tracker_entry
@@ -58,13 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=PROG, description="TraX server running TPMRI for the VOT toolkit.")
     _add_arguments(parser)
     args = parser.parse_args(argv)
-    try:
-        return args.run(args)
-    except UserError as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    return run_command(PROG, lambda: args.run(args))
 
 
 if __name__ == "__main__":
