@@ -13,7 +13,7 @@ from tpmri_core.models.checkpoint import load_checkpoint
 from tpmri_core.tracking.preprocess import rgb_to_tensor, tir_to_tensor
 from tpmri_core.training.batching import collate_clips, rgb_network_input, tir_network_input
 from tpmri_core.commands.train import SMOKE
-from tpmri_core.training.clips import JitterConfig, LabelledFrame, RawClip, crop_clip
+from tpmri_core.training.clips import PART_MIN_FRACTION, JitterConfig, LabelledFrame, RawClip, crop_clip, part_of_target
 from tpmri_core.training.config import TrainConfig
 from tpmri_core.training.losses import alpha_supervision_loss, focal_loss, tracking_loss
 from tpmri_core.training.targets import center_cells, gaussian_center_map
@@ -320,3 +320,30 @@ def test_a_run_stopped_and_resumed_ends_with_the_weights_of_one_that_never_stopp
             torch.testing.assert_close(resumed[part][name], value, rtol=0, atol=0, msg=f"{part}.{name}")
     moved = [n for n, v in stopped["model"].items() if v.is_floating_point() and not torch.equal(v, straight["model"][n])]
     assert moved, "steps 3 to 5 should have changed the weights"
+
+
+def test_part_targets_box_the_same_part_of_the_target_in_every_frame():
+    image, tir = np.zeros((120, 160, 3), np.uint8), np.zeros((120, 160), np.uint8)
+    boxes = [(20.0, 30.0, 40.0, 60.0), (30.0, 32.0, 44.0, 66.0), (40.0, 34.0, 48.0, 72.0), (50.0, 36.0, 52.0, 78.0)]
+    frames = [LabelledFrame(image, tir, box) for box in boxes]
+    clip = RawClip(frames[0], frames[1], tuple(frames[2:]))
+    for seed in range(20):
+        part = part_of_target(clip, np.random.default_rng(seed))
+        fractions = set()
+        for whole, cut in zip([clip.template, clip.previous, *clip.search], [part.template, part.previous, *part.search]):
+            (x, y, w, h), (px, py, pw, ph) = whole.box_xywh, cut.box_xywh
+            assert x <= px and y <= py and px + pw <= x + w + 1e-9 and py + ph <= y + h + 1e-9
+            assert pw >= PART_MIN_FRACTION * w - 1e-9 and ph >= PART_MIN_FRACTION * h - 1e-9
+            fractions.add(tuple(round(v, 9) for v in ((px - x) / w, (py - y) / h, pw / w, ph / h)))
+        assert len(fractions) == 1  # the same part of the target throughout the clip
+    assert part.template.box_xywh != clip.template.box_xywh
+
+
+def test_tiny_targets_stay_whole_and_part_targets_are_off_by_default():
+    image, tir = np.zeros((60, 80, 3), np.uint8), np.zeros((60, 80), np.uint8)
+    frames = [LabelledFrame(image, tir, (10.0, 10.0, 12.0, 20.0)) for _ in range(3)]
+    clip = RawClip(frames[0], frames[1], (frames[2],))
+    assert part_of_target(clip, np.random.default_rng(0)) == clip
+    assert TrainConfig().part_targets == 0.0
+    with pytest.raises(ValueError, match="part_targets"):
+        _smoke_config(part_targets=1.5)

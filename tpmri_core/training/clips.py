@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -87,6 +87,31 @@ def _jittered_box(box_xywh: tuple[float, ...], jitter: JitterConfig, rng: np.ran
     cx = x + w / 2 + (rng.random() - 0.5) * spread
     cy = y + h / 2 + (rng.random() - 0.5) * spread
     return np.array([cx - w_j / 2, cy - h_j / 2, w_j, h_j])
+
+
+PART_MIN_FRACTION = 0.5
+PART_MIN_SIDE_PX = 24.0
+
+
+def part_of_target(clip: RawClip, rng: np.random.Generator) -> RawClip:
+    """The same clip with every box replaced by one sub-rectangle of the target (the same fractions in every frame).
+
+    Users and datasets often box part of an object: the warm lower half of a car, a person's torso. A network
+    that only ever saw whole-object boxes re-centres on the whole object and drifts off the given box; this teaches
+    it to follow the box it was given. Width and height keep at least half of the target's; targets whose
+    template box is under PART_MIN_SIDE_PX on a side stay whole (their parts would be a few pixels).
+    """
+    _, _, w0, h0 = clip.template.box_xywh
+    if min(w0, h0) < PART_MIN_SIDE_PX:
+        return clip
+    fw, fh = rng.uniform(PART_MIN_FRACTION, 1.0, size=2)
+    u0, v0 = rng.uniform(0.0, 1.0 - fw), rng.uniform(0.0, 1.0 - fh)
+
+    def part(frame: LabelledFrame) -> LabelledFrame:
+        x, y, w, h = frame.box_xywh
+        return replace(frame, box_xywh=(x + u0 * w, y + v0 * h, fw * w, fh * h))
+
+    return RawClip(template=part(clip.template), previous=part(clip.previous), search=tuple(part(f) for f in clip.search))
 
 
 def crop_clip(

@@ -32,6 +32,8 @@ class TrainConfig:
             does), so the network learns to track on the other modality alone (see augment.augment_clip).
         sensor_style: chance per clip of a camera style (thermal tone curve and polarity, blur, noise; the
             same for template and search: augment.SensorStyle), so that the weights do not learn one camera's look.
+        part_targets: chance per clip that the box is a part of the target (clips.part_of_target), so that the
+            weights follow a box around part of an object instead of re-centring on the whole object.
         device: 'auto', 'cpu' or 'cuda'.
         precision: 'auto' (bf16 autocast on CUDA, fp32 on CPU), 'bf16' or 'fp32'. bf16 on CPU pays only on
             processors with bf16 instructions (AVX512-BF16/AMX): 1.4x on the development machine's EPYC.
@@ -64,6 +66,7 @@ class TrainConfig:
     alpha_weight: float = 0.0
     sensor_failure: float = 0.15
     sensor_style: float = 0.0
+    part_targets: float = 0.0
     device: str = "auto"
     precision: str = "auto"
     workers: int = 0
@@ -94,6 +97,8 @@ class TrainConfig:
             raise ValueError(f"sensor_failure must be in [0, 0.5] (RGB and TIR each), got {self.sensor_failure}")
         if not 0.0 <= self.sensor_style <= 1.0:
             raise ValueError(f"sensor_style must be in [0, 1], got {self.sensor_style}")
+        if not 0.0 <= self.part_targets <= 1.0:
+            raise ValueError(f"part_targets must be in [0, 1], got {self.part_targets}")
         if not self.data:
             raise ValueError("at least one --data source is needed")
 
