@@ -87,3 +87,15 @@ def test_speed_in_pixels_follows_the_size() -> None:
     assert len(speed_change) > 40
     # A speed independent of the size would change by 0 on average; one proportional to it, like the size.
     assert np.mean(speed_change) > max(0.15, 0.5 * np.mean(size_change)), "an approaching target speeds up on screen"
+
+
+def test_a_large_target_below_a_low_horizon_still_gets_a_path():
+    # The horizon at the frame's bottom puts the feet's lowest start above 0.8 of the frame: it used to raise
+    # "high - low < 0" (a training run died on such a scene) and now starts at 0.8 of the frame.
+    for seed in range(10):
+        rng = np.random.default_rng(seed)
+        path = sample_target_path(
+            rng, 40, (480, 360), (15.0, 240.0), 16.0, 0.5, 0.1, 1.0, np.ones(40), ground_y=360.0, large_probability=1.0
+        )
+        assert path.centre_xy.shape == (40, 2) and np.all(np.isfinite(path.centre_xy))
+        assert np.all(path.centre_xy[:, 1] <= 360.0)

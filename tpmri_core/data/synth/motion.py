@@ -129,7 +129,10 @@ def sample_target_path(
         else np.clip(ground_y - 0.4 * size / max(aspect_wh, 1.0), 0.0, 0.6 * frame_h)
     )
     x = rng.uniform(0.2, 0.8) * frame_w
-    y = rng.uniform(max(0.25 * frame_h, top_limit[0] + half_h[0]), 0.8 * frame_h)
+    # A large target standing on a low horizon may not fit above 0.8 of the frame: it then starts at 0.8
+    # (the same single draw either way, so every other scene is unchanged).
+    y_high = 0.8 * frame_h
+    y = rng.uniform(min(max(0.25 * frame_h, top_limit[0] + half_h[0]), y_high), y_high)
     heading = rng.uniform(0.0, 2 * np.pi)
     xs, ys = [], []
     # A plain-float loop: the steering depends on the previous position, and Python floats are ~10x
