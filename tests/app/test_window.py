@@ -235,7 +235,7 @@ def test_a_stalled_source_leaves_the_event_loop_responsive(qtbot, open_window):
 
 
 def test_slow_inference_leaves_the_display_at_the_camera_rate_with_the_newest_box(qtbot, open_window):
-    tracker = FakeTracker(step_s=0.1)  # 10 steps a second under a 30 fps camera
+    tracker = FakeTracker(step_s=0.2)  # 5 steps a second under a 30 fps camera: 6 pairs shown a step, 2 asked
     window = open_window(live_feed(fps=30.0), tracker, auto_select=start_once(tracker))
     qtbot.waitUntil(lambda: len(tracker.tracked) >= 6, timeout=WAIT_MS)
     shown, tracked = window.frames_shown, len(tracker.tracked)

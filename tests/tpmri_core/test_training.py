@@ -167,14 +167,14 @@ def test_bad_training_arguments_exit_2_with_one_line(capsys, tmp_path):
 
 def test_torchrun_two_processes_train_with_ddp(tmp_path):
     """The same command runs data-parallel under torchrun (gloo on CPU; NCCL on GPUs) without code changes."""
-    import shutil
     import subprocess
+    import sys
 
-    torchrun = shutil.which("torchrun")
-    assert torchrun is not None, "torchrun ships with torch"
     out = tmp_path / "ddp"
+    # torchrun as `python -m torch.distributed.run` of this interpreter: the `torchrun` script on PATH may belong
+    # to another Python (e.g. the system's, outside the virtual environment the tests run in).
     completed = subprocess.run(
-        [torchrun, "--nproc_per_node", "2", "-m", "tpmri_live.tpmri_command", "train", "--smoke", "--out", str(out)],
+        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "-m", "tpmri_live.tpmri_command", "train", "--smoke", "--out", str(out)],
         capture_output=True, text=True, timeout=600,
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
