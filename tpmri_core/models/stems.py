@@ -1,15 +1,19 @@
-"""Image -> token stems: the ViT's 16x16 patchify, or a small convolutional stem.
+"""Image -> token stems: the ViT's 16x16 patchify, a small convolutional stem, or real-video features.
 
 A ViT trained from scratch on little data sees better through a few stride-2 convolutions than through
 one 16x16 patchify (Xiao et al., "Early convolutions help transformers see better", NeurIPS 2021), so the
 CPU variant, which we train ourselves, uses the convolutional stem; the paper variants keep the patchify so
-that MAE / OSTrack / ViPT weights load.
+that MAE / OSTrack / ViPT weights load. The `real` stem is NanoTrack's frozen backbone (see real_features):
+features learnt from real video, so that a model trained on generated scenes meets real pictures with them.
 """
 
 from __future__ import annotations
 
 import torch
 from torch import nn
+
+from tpmri_core.models.real_features import NANOTRACK_CHANNELS, NANOTRACK_STRIDE, NanoTrackFeatures
+from tpmri_core.tracking.preprocess import IMAGENET_MEAN, IMAGENET_STD
 
 
 class PatchStem(nn.Module):
@@ -53,9 +57,38 @@ class ConvStem(nn.Module):
         return self.layers(images).flatten(2).transpose(1, 2)
 
 
+class RealFeatureStem(nn.Module):
+    """NanoTrack v2's backbone, frozen, then a trained 1x1 projection to the token width.
+
+    Takes the same ImageNet-normalised tensors as the other stems and turns them back into the 0..255 BGR
+    pixels the backbone was trained on. The backbone's weights are set by `load_nanotrack_onnx` (or come
+    with a checkpoint) and never train: generated scenes would teach it their own look again.
+    """
+
+    def __init__(self, embed_dim: int, stride: int = NANOTRACK_STRIDE) -> None:
+        super().__init__()
+        if stride != NANOTRACK_STRIDE:
+            raise ValueError(f"the real-feature stem has stride {NANOTRACK_STRIDE}, got {stride}")
+        self.features = NanoTrackFeatures().requires_grad_(False)
+        self.project = nn.Conv2d(NANOTRACK_CHANNELS, embed_dim, kernel_size=1)
+        # RGB -> BGR folded into the un-normalisation: pixel_bgr = x[:, ::-1] * std[::-1] + mean[::-1].
+        self.register_buffer("pixel_std", torch.tensor(IMAGENET_STD[::-1].copy()).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("pixel_mean", torch.tensor(IMAGENET_MEAN[::-1].copy()).view(1, 3, 1, 1), persistent=False)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        pixels_bgr = images.flip(1) * self.pixel_std + self.pixel_mean
+        with torch.no_grad():
+            features = self.features(pixels_bgr)
+        return self.project(features).flatten(2).transpose(1, 2)
+
+
 def build_stem(kind: str, embed_dim: int, stride: int, in_chans: int = 3) -> nn.Module:
     if kind == "patch":
         return PatchStem(embed_dim, stride, in_chans)
     if kind == "conv":
         return ConvStem(embed_dim, stride, in_chans)
-    raise ValueError(f"unknown stem {kind!r}; expected 'patch' or 'conv'")
+    if kind == "real":
+        if in_chans != 3:
+            raise ValueError(f"the real-feature stem takes 3-channel images, got in_chans={in_chans}")
+        return RealFeatureStem(embed_dim, stride)
+    raise ValueError(f"unknown stem {kind!r}; expected 'patch', 'conv' or 'real'")
