@@ -28,6 +28,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "tpmri_core.commands.export",
     "tpmri_core.commands.pairs_to_sequences",
     "tpmri_core.commands.compare",
+    "tpmri_core.commands.stem_transfer",
     "tpmri_calibration.command",
 )
 

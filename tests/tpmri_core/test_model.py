@@ -12,7 +12,7 @@ from mirror_maps import with_mirror
 from tpmri_core.models.head import HeadMaps, decode_peak, merge_mirrored
 from tpmri_core.models.tpi import ALPHA_START, TemporalState
 from tpmri_core.models.tpmri import TPMRI, TPMRIOutput, _block_with_attention
-from tpmri_core.models.variants import DEFAULT_VARIANT, build_model, list_variants, variant_args
+from tpmri_core.models.variants import DEFAULT_VARIANT, build_model, list_variants, variant_args, variant_name
 
 
 def _images(model: TPMRI, batch: int, seed: int) -> tuple[torch.Tensor, ...]:
@@ -39,6 +39,13 @@ def test_variants_are_registered_and_the_default_is_one_of_them() -> None:
     assert DEFAULT_VARIANT in list_variants()
     with pytest.raises(KeyError, match="unknown variant"):
         variant_args("tpmri-huge")
+
+
+def test_overrides_that_make_a_registered_variant_take_its_name() -> None:
+    assert variant_name("tpmri-tiny", stem="real") == "tpmri-tiny-real"
+    assert variant_name("tpmri-tiny-real", stem="conv") == "tpmri-tiny"
+    assert variant_name("tpmri-tiny", depth=2) == "tpmri-tiny"
+    assert variant_name("tpmri-small") == "tpmri-small"
 
 
 @pytest.mark.parametrize("variant", list_variants())

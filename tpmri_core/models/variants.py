@@ -52,6 +52,14 @@ def _tpmri_tiny() -> dict[str, Any]:
     )
 
 
+@register_variant("tpmri-tiny-real")
+def _tpmri_tiny_real() -> dict[str, Any]:
+    """tpmri-tiny on NanoTrack v2's frozen backbone (real-video features, see models.real_features): the
+    same transformer and head, tokens from features that were learnt on real pictures. Its backbone weights
+    come with a checkpoint (or `tpmri stem-transfer`), never from a random start."""
+    return dict(_tpmri_tiny(), stem="real")
+
+
 def list_variants() -> list[str]:
     return sorted(_VARIANTS)
 
@@ -63,6 +71,17 @@ def variant_args(name: str, **overrides: Any) -> dict[str, Any]:
     args = _VARIANTS[name]()
     args.update(overrides)
     return args
+
+
+def variant_name(name: str, **overrides: Any) -> str:
+    """The name a checkpoint records: a registered variant whose arguments equal `name` with `overrides`
+    (`tpmri-tiny` with `stem="real"` is `tpmri-tiny-real`), else `name` itself."""
+    args = variant_args(name, **overrides)
+    if overrides:
+        for other in list_variants():
+            if variant_args(other) == args:
+                return other
+    return name
 
 
 def build_model(name: str = DEFAULT_VARIANT, **overrides: Any) -> TPMRI:

@@ -25,7 +25,7 @@ from tqdm import tqdm
 from tpmri_core.errors import UserError
 from tpmri_core.models.checkpoint import is_tpmri_checkpoint, load_pretrained, load_tpmri_weights, save_checkpoint
 from tpmri_core.models.tpmri import TPMRI
-from tpmri_core.models.variants import build_model
+from tpmri_core.models.variants import build_model, variant_name
 from tpmri_core.tracking.tracker import resolve_device
 from tpmri_core.training.augment import AugmentConfig, augment_clip
 from tpmri_core.training.batching import ClipBatch, collate_clips, rgb_network_input, tir_network_input
@@ -171,12 +171,17 @@ def _build_model(config: TrainConfig) -> TPMRI:
         model = build_model(config.variant, **config.model_overrides)
     except (KeyError, TypeError, ValueError) as error:
         raise UserError(f"cannot build variant {config.variant!r}: {error}") from None
+    missing = set(model.state_dict())
     if config.pretrained:
         path = Path(config.pretrained)
-        if is_tpmri_checkpoint(path):
-            print(load_tpmri_weights(model, path).summary())
-        else:
-            print(load_pretrained(model, path).summary())
+        report = load_tpmri_weights(model, path) if is_tpmri_checkpoint(path) else load_pretrained(model, path)
+        print(report.summary())
+        missing = set(report.missing)
+    if model.model_args.get("stem") == "real" and any(".features." in name for name in missing):
+        raise UserError(
+            f"variant {config.variant!r} has NanoTrack's frozen backbone as its stem and nothing set its weights: "
+            "start from a checkpoint that holds them (--pretrained, e.g. one written by `tpmri stem-transfer`)"
+        )
     if config.freeze == "backbone":
         for name, parameter in model.named_parameters():
             if _is_backbone(name):
@@ -328,7 +333,7 @@ def train(config: TrainConfig, resume: bool = False, show_progress: bool = True,
             model.train()
         if rank == 0 and (time.time() - last_checkpoint > config.checkpoint_every_s or done == last_step):
             _save_resumable(resume_path, model, optimizer, scheduler, done, averaged)
-            save_checkpoint(exported, out_dir / EXPORT_FILE, config.variant, _export_metadata(config, done))
+            save_checkpoint(exported, out_dir / EXPORT_FILE, variant_name(config.variant, **config.model_overrides), _export_metadata(config, done))
             last_checkpoint = time.time()
     progress.close()
     if world > 1:
