@@ -322,6 +322,22 @@ def test_a_run_stopped_and_resumed_ends_with_the_weights_of_one_that_never_stopp
     assert moved, "steps 3 to 5 should have changed the weights"
 
 
+def test_a_resumed_run_logs_the_mean_of_the_steps_it_made_not_a_fraction_of_it(tmp_path):
+    from tpmri_core.training.trainer import train
+
+    def losses(name: str) -> dict[int, float]:
+        rows = csv.DictReader((tmp_path / name / "log.csv").open())
+        return {int(r["step"]): float(r["loss"]) for r in rows}
+
+    train(_smoke_config(steps=4, log_every=1, device="cpu", out_dir=str(tmp_path / "every")), show_progress=False)
+    resumed = _smoke_config(steps=4, log_every=2, device="cpu", out_dir=str(tmp_path / "pairs"))
+    train(resumed, show_progress=False, stop_at_step=3)  # logs step 2 (mean of 1-2), checkpoints at 3
+    train(resumed, resume=True, show_progress=False)  # step 4's window holds step 4 alone
+    every, pairs = losses("every"), losses("pairs")
+    assert pairs[2] == pytest.approx((every[1] + every[2]) / 2, rel=1e-3)
+    assert pairs[4] == pytest.approx(every[4], rel=1e-3)
+
+
 def test_part_targets_box_the_same_part_of_the_target_in_every_frame():
     image, tir = np.zeros((120, 160, 3), np.uint8), np.zeros((120, 160), np.uint8)
     boxes = [(20.0, 30.0, 40.0, 60.0), (30.0, 32.0, 44.0, 66.0), (40.0, 34.0, 48.0, 72.0), (50.0, 36.0, 52.0, 78.0)]

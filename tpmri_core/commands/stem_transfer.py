@@ -38,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from tpmri_core.commands.synth import sequence_name, sequence_seed
     from tpmri_core.data.synth import SynthConfig, generate_sequence, write_sequence
     from tpmri_core.models.checkpoint import load_checkpoint, save_checkpoint
+    from tpmri_core.models.variants import list_variants, variant_name
     from tpmri_core.training.stem_transfer import fit_projection, real_stem_model, sequence_crops
 
     if args.sequences < 1 or args.frames < 1:
@@ -65,7 +66,11 @@ def run(args: argparse.Namespace) -> int:
         images = (crop[0] if modality == "rgb" else crop[1] for crop in crops)
         fit = fit_projection(old_stem, new_stem, images, modality)
         print(f"{modality}: projection fitted on {fit.samples} tokens, R^2 {fit.r_squared:.3f}")
-    variant = "tpmri-tiny-real" if loaded.variant == "tpmri-tiny" else f"{loaded.variant or 'custom'}+real"
+    variant = loaded.variant or "custom"
+    if variant in list_variants() and variant_name(variant, stem="real") != variant:
+        variant = variant_name(variant, stem="real")
+    else:
+        variant = f"{variant}+real"
     save_checkpoint(new, args.out, variant, {"stem_transfer_from": args.source.name})
     print(f"wrote {args.out} ({variant})")
     return 0

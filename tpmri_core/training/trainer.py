@@ -299,6 +299,7 @@ def train(config: TrainConfig, resume: bool = False, show_progress: bool = True,
     started = last_checkpoint = last_log = time.time()
     progress = tqdm(total=config.steps, initial=start_step, disable=rank != 0 or not show_progress, mininterval=5, dynamic_ncols=True)
     running = torch.zeros(5)
+    last_logged_step = start_step  # a resumed run's first window can be shorter than log_every
     batches = iter(loader)
     model.train()
     step = start_step
@@ -319,14 +320,15 @@ def train(config: TrainConfig, resume: bool = False, show_progress: bool = True,
         done = step + 1
         if log is not None and done % config.log_every == 0:
             now = time.time()
-            mean = (running / config.log_every).tolist()
+            window = done - last_logged_step
+            mean = (running / window).tolist()
             running.zero_()
             log.write(dict(step=done, loss=round(mean[0], 5), focal=round(mean[1], 5), giou=round(mean[2], 5), l1=round(mean[3], 5),
                            alpha_loss=round(mean[4], 5), lr=f"{scheduler.get_last_lr()[0]:.3g}",
-                           clips_per_s=round(config.log_every * config.batch_size * world / (now - last_log), 2),
+                           clips_per_s=round(window * config.batch_size * world / (now - last_log), 2),
                            elapsed_s=round(now - started, 1)))
             progress.set_postfix(loss=f"{mean[0]:.3f}")
-            last_log = now
+            last_log, last_logged_step = now, done
         if val_log is not None and config.val_every and done % config.val_every == 0:
             score = quick_validation(exported, config.val_sequences, config.val_frames, device)
             val_log.write(dict(step=done, sr=round(score.sr, 2), pr=round(score.pr, 2), elapsed_s=round(time.time() - started, 1)))
