@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from tpmri_core.data.synth import SynthConfig, SynthFrame, generate_sequence
+from tpmri_core.data.synth.photos import preload_photos
 from tpmri_live.capture.source import PairSource
 from tpmri_live.capture.timed_frames import FramePair, TimedFrame
 
@@ -47,6 +48,8 @@ class SyntheticPairSource(PairSource):
         self.num_frames = num_frames
         self.config = config
         self._generate = generate
+        if generate is generate_sequence:
+            preload_photos()  # on the constructing (main) thread; see preload_photos
         self.name = f"synthetic scene (seed {seed})"
         self._frames: Iterator[SynthFrame] | None = None
         self._index = 0

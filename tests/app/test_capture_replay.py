@@ -401,3 +401,14 @@ def test_indexed_replay_seeks_to_a_pair(tmp_path) -> None:
     assert pair.index == 4 and pair.rgb.index == 4 and pair.tir.raw[0, 0] == 30004
     source.seek(0)
     assert source.read().index == 0
+
+
+def test_the_demo_source_loads_its_photographs_on_the_thread_that_makes_it() -> None:
+    """scikit-image's lazy imports, run first in the capture thread, crashed the demo's Qt start-up."""
+    from tpmri_core.data.synth.photos import ALL_PHOTOS, load_photo
+
+    load_photo.cache_clear()
+    SyntheticPairSource(seed=3, num_frames=1, generate=lambda seed, n, config: iter(()))
+    assert load_photo.cache_info().currsize == 0  # an injected generator needs no photographs
+    SyntheticPairSource(seed=3, num_frames=1)
+    assert load_photo.cache_info().currsize == len(ALL_PHOTOS)

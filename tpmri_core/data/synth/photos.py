@@ -61,6 +61,18 @@ def load_photo(name: str) -> np.ndarray:
     return image
 
 
+def preload_photos() -> None:
+    """Load every bundled image now, on the calling thread.
+
+    scikit-image imports its submodules lazily, on first use. When that first use is in a capture thread while
+    Qt starts on the main thread, PySide6's start-up can walk `sys.modules` while the thread adds to it, and the
+    process aborts ("dictionary changed size during iteration"); the live demo therefore loads the images, and so
+    runs those imports, before any thread starts (about a second).
+    """
+    for name in ALL_PHOTOS:
+        load_photo(name)
+
+
 def is_grey(image: np.ndarray) -> bool:
     return bool(
         np.array_equal(image[::8, ::8, 0], image[::8, ::8, 1])
