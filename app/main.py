@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_capture_arguments(parser)
     model = parser.add_argument_group("model")
     model.add_argument("--weights", metavar="FILE", help="weights file (.safetensors); default: the bundled weights")
-    model.add_argument("--variant", metavar="V", help="model variant (default: tpmri-tiny, or the one in --weights)")
+    model.add_argument("--variant", metavar="V", help="model variant (default: tpmri-tiny-real, or the one in --weights)")
     model.add_argument("--device", default="auto", help="auto, cpu or cuda (default: %(default)s)")
     model.add_argument("--threads", type=int, metavar="N", help="CPU threads for inference (default: all cores but one)")
     add_tracker_options(model)

@@ -8,7 +8,7 @@ from typing import Any
 from tpmri_core.models.tpmri import TPMRI
 
 _VARIANTS: dict[str, Callable[..., dict[str, Any]]] = {}
-DEFAULT_VARIANT = "tpmri-tiny"
+DEFAULT_VARIANT = "tpmri-tiny-real"
 
 
 def register_variant(name: str) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
