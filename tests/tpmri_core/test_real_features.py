@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from nanotrack_fakes import random_nanotrack_backbone
 from tpmri_core.errors import UserError
 from tpmri_core.models.real_features import NANOTRACK_CHANNELS, NanoTrackFeatures, load_nanotrack_onnx
 from tpmri_core.models.stems import RealFeatureStem
@@ -15,25 +16,6 @@ onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 
 
-def _random_backbone(seed: int) -> NanoTrackFeatures:
-    torch.manual_seed(seed)
-    module = NanoTrackFeatures().eval()
-    with torch.no_grad():
-        for parameter in module.parameters():
-            parameter.normal_(0.0, 0.2)
-    return module
-
-
-@pytest.fixture(scope="module")
-def backbone_onnx(tmp_path_factory) -> tuple[NanoTrackFeatures, str]:
-    """A backbone with random weights and the ONNX file PyTorch exports from it (NanoTrack's own file is
-    such an export; it does not ship with the project)."""
-    module = _random_backbone(seed=5)
-    path = str(tmp_path_factory.mktemp("nanotrack") / "backbone.onnx")
-    torch.onnx.export(module, (torch.zeros(1, 3, 255, 255),), path, input_names=["input"], output_names=["output"], dynamo=False)
-    return module, path
-
-
 def test_the_backbone_has_stride_16_and_48_channels() -> None:
     module = NanoTrackFeatures().eval()
     with torch.no_grad():
@@ -41,8 +23,8 @@ def test_the_backbone_has_stride_16_and_48_channels() -> None:
         assert module(torch.zeros(1, 3, 96, 96)).shape == (1, NANOTRACK_CHANNELS, 6, 6)
 
 
-def test_weights_read_from_onnx_give_the_onnx_models_output(backbone_onnx) -> None:
-    exported, path = backbone_onnx
+def test_weights_read_from_onnx_give_the_onnx_models_output(nanotrack_onnx) -> None:
+    exported, path = nanotrack_onnx
     loaded = NanoTrackFeatures().eval()
     load_nanotrack_onnx(loaded, path)
     pixels = np.random.default_rng(0).uniform(0, 255, (1, 3, 255, 255)).astype(np.float32)
@@ -67,7 +49,7 @@ def test_a_missing_or_foreign_onnx_file_is_one_clear_error(tmp_path) -> None:
 
 def test_the_stem_sees_the_bgr_pixels_of_the_normalised_rgb_and_thermal_crops() -> None:
     stem = RealFeatureStem(embed_dim=16).eval()
-    stem.features.load_state_dict(_random_backbone(seed=2).state_dict())
+    stem.features.load_state_dict(random_nanotrack_backbone(seed=2).state_dict())
     rng = np.random.default_rng(1)
     crop_rgb = rng.integers(0, 256, (96, 96, 3), dtype=np.uint8)
     crop_tir = rng.integers(0, 256, (96, 96), dtype=np.uint8)

@@ -6,24 +6,11 @@ import pytest
 import torch
 
 from tpmri_core.models.checkpoint import load_checkpoint, save_checkpoint
-from tpmri_core.models.real_features import NanoTrackFeatures
 from tpmri_core.models.stems import ConvStem, RealFeatureStem
 from tpmri_core.training.stem_transfer import fit_projection
 from tpmri_live.tpmri_command import main
 
 pytest.importorskip("onnx")
-
-
-@pytest.fixture(scope="module")
-def backbone_onnx(tmp_path_factory) -> str:
-    torch.manual_seed(7)
-    module = NanoTrackFeatures().eval()
-    with torch.no_grad():
-        for parameter in module.parameters():
-            parameter.normal_(0.0, 0.2)
-    path = str(tmp_path_factory.mktemp("nanotrack") / "backbone.onnx")
-    torch.onnx.export(module, (torch.zeros(1, 3, 255, 255),), path, dynamo=False)
-    return path
 
 
 def test_the_fitted_projection_reproduces_tokens_that_are_a_linear_map_of_the_features() -> None:
@@ -40,8 +27,9 @@ def test_the_fitted_projection_reproduces_tokens_that_are_a_linear_map_of_the_fe
 
 
 def test_stem_transfer_keeps_every_other_tensor_and_training_leaves_the_backbone_alone(
-    tmp_path, make_tiny_model, backbone_onnx, capsys
+    tmp_path, make_tiny_model, nanotrack_onnx, capsys
 ) -> None:
+    backbone_onnx = nanotrack_onnx[1]
     source = tmp_path / "conv.safetensors"
     model = make_tiny_model(seed=1)
     assert isinstance(model.rgb_stem, ConvStem)
@@ -73,7 +61,8 @@ def test_a_real_stem_without_its_weights_is_refused_with_one_line(tmp_path, caps
     assert "nothing set its weights" in capsys.readouterr().err
 
 
-def test_stem_transfer_refuses_bad_arguments_with_one_line(tmp_path, make_tiny_model, backbone_onnx, capsys) -> None:
+def test_stem_transfer_refuses_bad_arguments_with_one_line(tmp_path, make_tiny_model, nanotrack_onnx, capsys) -> None:
+    backbone_onnx = nanotrack_onnx[1]
     source = tmp_path / "conv.safetensors"
     save_checkpoint(make_tiny_model(seed=1), source, "tpmri-tiny")
     base = ["stem-transfer", "--from", str(source), "--real-features", backbone_onnx]

@@ -51,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"{args.source} already has the real-feature stem")
     new = real_stem_model(old, args.real_features)
     config = SynthConfig()
+    # Written and read back as `tpmri synth` writes sequences (JPEG frames), so the fit sees the same pictures
+    # as the validation and benchmark scenes do.
     with tempfile.TemporaryDirectory(prefix="tpmri-stem-transfer-") as scratch:
         folders = []
         for index in range(args.sequences):
@@ -66,11 +68,9 @@ def run(args: argparse.Namespace) -> int:
         images = (crop[0] if modality == "rgb" else crop[1] for crop in crops)
         fit = fit_projection(old_stem, new_stem, images, modality)
         print(f"{modality}: projection fitted on {fit.samples} tokens, R^2 {fit.r_squared:.3f}")
-    variant = loaded.variant or "custom"
-    if variant in list_variants() and variant_name(variant, stem="real") != variant:
-        variant = variant_name(variant, stem="real")
-    else:
-        variant = f"{variant}+real"
+    source_variant = loaded.variant or "custom"
+    registered = variant_name(source_variant, stem="real") if source_variant in list_variants() else source_variant
+    variant = registered if registered != source_variant else f"{source_variant}+real"
     save_checkpoint(new, args.out, variant, {"stem_transfer_from": args.source.name})
     print(f"wrote {args.out} ({variant})")
     return 0

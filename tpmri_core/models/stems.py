@@ -75,11 +75,13 @@ class RealFeatureStem(nn.Module):
         self.register_buffer("pixel_std", torch.tensor(IMAGENET_STD[::-1].copy()).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("pixel_mean", torch.tensor(IMAGENET_MEAN[::-1].copy()).view(1, 3, 1, 1), persistent=False)
 
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        pixels_bgr = images.flip(1) * self.pixel_std + self.pixel_mean
+    def backbone_features(self, images: torch.Tensor) -> torch.Tensor:
+        """(B, 3, H, W) normalised images -> (B, 48, H/16, W/16) frozen backbone features, without gradients."""
         with torch.no_grad():
-            features = self.features(pixels_bgr)
-        return self.project(features).flatten(2).transpose(1, 2)
+            return self.features(images.flip(1) * self.pixel_std + self.pixel_mean)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.project(self.backbone_features(images)).flatten(2).transpose(1, 2)
 
 
 def build_stem(kind: str, embed_dim: int, stride: int, in_chans: int = 3) -> nn.Module:

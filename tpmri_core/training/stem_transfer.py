@@ -12,11 +12,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 from torch import nn
 
+from tpmri_core.data.sequences import open_sequence
+from tpmri_core.errors import UserError
 from tpmri_core.models.real_features import load_nanotrack_onnx
 from tpmri_core.models.stems import RealFeatureStem
 from tpmri_core.models.tpmri import TPMRI
@@ -56,21 +57,20 @@ def sequence_crops(
     """(rgb, tir) network tensors of template- and search-sized crops around each `every`-th ground-truth
     box of RGBT234-layout sequences, with the jitter of centre and scale a tracker's crops have."""
     rng = np.random.default_rng(seed)
-    for sequence in sequence_dirs:
-        boxes = np.loadtxt(sequence / "visible.txt", delimiter=",", ndmin=2)
-        rgb_files = sorted((sequence / "visible").iterdir())
-        tir_files = sorted((sequence / "infrared").iterdir())
-        for index in range(0, len(rgb_files), every):
-            box = boxes[index].copy()
-            if box[2] <= 1 or box[3] <= 1:
+    for folder in sequence_dirs:
+        sequence = open_sequence(folder, layout="rgbt234")
+        if sequence.gt_rgb_xywh is None:
+            raise UserError(f"{folder}: sequence has no ground truth to crop around")
+        for index in range(0, len(sequence), every):
+            box = sequence.gt_rgb_xywh[index].copy()
+            if not (np.isfinite(box).all() and box[2] > 1 and box[3] > 1):
                 continue
-            rgb = cv2.cvtColor(cv2.imread(str(rgb_files[index])), cv2.COLOR_BGR2RGB)
-            tir = cv2.imread(str(tir_files[index]), cv2.IMREAD_GRAYSCALE)
+            frame = sequence.read_frame(index)
             for factor, size in ((TEMPLATE_FACTOR, template_size), (SEARCH_FACTOR, search_size)):
                 jittered = box.copy()
                 jittered[:2] += rng.normal(0.0, 0.3, 2) * jittered[2:]
                 transform = crop_transform(jittered, factor * float(np.exp(rng.normal(0.0, 0.15))), size)
-                yield rgb_to_tensor(crop_image(rgb, transform)), tir_to_tensor(crop_image(tir, transform))
+                yield rgb_to_tensor(crop_image(frame.rgb, transform)), tir_to_tensor(crop_image(frame.tir, transform))
 
 
 def fit_projection(old_stem: nn.Module, new_stem: RealFeatureStem, images: Iterable[torch.Tensor], modality: str,
@@ -80,8 +80,7 @@ def fit_projection(old_stem: nn.Module, new_stem: RealFeatureStem, images: Itera
     with torch.no_grad():
         for image in images:
             targets.append(old_stem(image).flatten(0, 1))
-            pixels_bgr = image.flip(1) * new_stem.pixel_std + new_stem.pixel_mean
-            features.append(new_stem.features(pixels_bgr).flatten(2).transpose(1, 2).flatten(0, 1))
+            features.append(new_stem.backbone_features(image).flatten(2).transpose(1, 2).flatten(0, 1))
     inputs = torch.cat(features).double()
     inputs = torch.cat([inputs, torch.ones(len(inputs), 1, dtype=inputs.dtype)], dim=1)
     wanted = torch.cat(targets).double()
