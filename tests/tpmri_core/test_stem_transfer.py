@@ -70,5 +70,6 @@ def test_stem_transfer_refuses_bad_arguments_with_one_line(tmp_path, make_tiny_m
     assert main(base[:4] + [str(tmp_path / "absent.onnx"), "--out", str(tmp_path / "x.safetensors")]) == 2
     assert main(base + ["--out", str(tmp_path / "x.safetensors"), "--frames", "0"]) == 2
     errors = capsys.readouterr().err.strip().splitlines()
-    assert len(errors) == 3 and all(line.startswith("tpmri: error:") or "error" in line for line in errors)
+    assert len(errors) == 3 and all(line.startswith("tpmri stem-transfer: error:") for line in errors), errors
+    assert "must end in .safetensors" in errors[0] and "absent.onnx" in errors[1] and "--frames" in errors[2]
     assert "Traceback" not in "".join(errors)
