@@ -13,7 +13,16 @@ from tpmri_core.models.checkpoint import load_checkpoint
 from tpmri_core.tracking.preprocess import rgb_to_tensor, tir_to_tensor
 from tpmri_core.training.batching import collate_clips, rgb_network_input, tir_network_input
 from tpmri_core.commands.train import SMOKE
-from tpmri_core.training.clips import PART_MIN_FRACTION, JitterConfig, LabelledFrame, RawClip, crop_clip, part_of_target
+from tpmri_core.training.clips import (
+    LOOSE_MAX_FACTOR,
+    PART_MIN_FRACTION,
+    JitterConfig,
+    LabelledFrame,
+    RawClip,
+    crop_clip,
+    loose_box,
+    part_of_target,
+)
 from tpmri_core.training.config import TrainConfig
 from tpmri_core.training.losses import alpha_supervision_loss, focal_loss, tracking_loss
 from tpmri_core.training.targets import center_cells, gaussian_center_map
@@ -363,3 +372,25 @@ def test_tiny_targets_stay_whole_and_part_targets_are_off_by_default():
     assert TrainConfig().part_targets == 0.0
     with pytest.raises(ValueError, match="part_targets"):
         _smoke_config(part_targets=1.5)
+
+
+def test_loose_boxes_hold_the_target_with_the_same_margins_in_every_frame():
+    image, tir = np.zeros((120, 160, 3), np.uint8), np.zeros((120, 160), np.uint8)
+    boxes = [(20.0, 30.0, 40.0, 60.0), (30.0, 32.0, 44.0, 66.0), (40.0, 34.0, 48.0, 72.0), (50.0, 36.0, 52.0, 78.0)]
+    frames = [LabelledFrame(image, tir, box) for box in boxes]
+    clip = RawClip(frames[0], frames[1], tuple(frames[2:]))
+    grew = False
+    for seed in range(20):
+        loose = loose_box(clip, np.random.default_rng(seed))
+        margins = set()
+        for tight, wide in zip([clip.template, clip.previous, *clip.search], [loose.template, loose.previous, *loose.search]):
+            (x, y, w, h), (lx, ly, lw, lh) = tight.box_xywh, wide.box_xywh
+            assert lx <= x + 1e-9 and ly <= y + 1e-9 and x + w <= lx + lw + 1e-9 and y + h <= ly + lh + 1e-9
+            assert lw <= LOOSE_MAX_FACTOR * w + 1e-9 and lh <= LOOSE_MAX_FACTOR * h + 1e-9
+            margins.add(tuple(round(v, 9) for v in ((x - lx) / w, (y - ly) / h, lw / w, lh / h)))
+            grew = grew or lw * lh > 1.2 * w * h
+        assert len(margins) == 1  # the same margins around the target throughout the clip
+    assert grew
+    assert TrainConfig().loose_boxes == 0.0
+    with pytest.raises(ValueError, match="loose_boxes"):
+        _smoke_config(loose_boxes=-0.1)

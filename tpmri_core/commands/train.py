@@ -45,6 +45,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="chance per clip of a camera style: thermal tone curve and polarity, blur, noise (0 to 1)")
     parser.add_argument("--part-targets", type=float, default=defaults.part_targets,
                         help="chance per clip that the box is a part of the target (half of it or more; 0 to 1)")
+    parser.add_argument("--loose-boxes", type=float, default=defaults.loose_boxes,
+                        help="chance per clip that the box holds background around the target (each side up to 1.5x; 0 to 1)")
     parser.add_argument("--set", action="append", default=[], metavar="ARG=VALUE", help="override a model constructor argument (JSON value)")
     parser.add_argument("--device", default=defaults.device)
     parser.add_argument("--precision", choices=["auto", "bf16", "fp32"], default=defaults.precision,
@@ -82,7 +84,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         out_dir=args.out, steps=args.steps or TrainConfig.steps, batch_size=args.batch_size, clip_length=args.clip_length, lr=args.lr,
         backbone_lr_scale=args.backbone_lr_scale, weight_decay=args.weight_decay, warmup_steps=args.warmup_steps,
         clip_grad=args.clip_grad, weight_average_decay=args.weight_average_decay, freeze=args.freeze, pretrained=args.pretrained, alpha_weight=args.alpha_weight,
-        sensor_failure=args.sensor_failure, sensor_style=args.sensor_style, part_targets=args.part_targets,
+        sensor_failure=args.sensor_failure, sensor_style=args.sensor_style, part_targets=args.part_targets, loose_boxes=args.loose_boxes,
         device=args.device, precision=args.precision, workers=args.workers, checkpoint_every_s=args.checkpoint_every, val_every=args.val_every,
         seed=args.seed, synth_refresh_every=args.synth_refresh_every,
     )

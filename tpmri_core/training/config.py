@@ -34,6 +34,8 @@ class TrainConfig:
             same for template and search: augment.SensorStyle), so that the weights do not learn one camera's look.
         part_targets: chance per clip that the box is a part of the target (clips.part_of_target), so that the
             weights follow a box around part of an object instead of re-centring on the whole object.
+        loose_boxes: chance per clip that the box holds background around the target (clips.loose_box), so
+            that the weights keep a given box's margin instead of shrinking it onto the object.
         device: 'auto', 'cpu' or 'cuda'.
         precision: 'auto' (bf16 autocast on CUDA, fp32 on CPU), 'bf16' or 'fp32'. bf16 on CPU pays only on
             processors with bf16 instructions (AVX512-BF16/AMX): 1.4x on the development machine's EPYC.
@@ -67,6 +69,7 @@ class TrainConfig:
     sensor_failure: float = 0.15
     sensor_style: float = 0.0
     part_targets: float = 0.0
+    loose_boxes: float = 0.0
     device: str = "auto"
     precision: str = "auto"
     workers: int = 0
@@ -99,6 +102,8 @@ class TrainConfig:
             raise ValueError(f"sensor_style must be in [0, 1], got {self.sensor_style}")
         if not 0.0 <= self.part_targets <= 1.0:
             raise ValueError(f"part_targets must be in [0, 1], got {self.part_targets}")
+        if not 0.0 <= self.loose_boxes <= 1.0:
+            raise ValueError(f"loose_boxes must be in [0, 1], got {self.loose_boxes}")
         if not self.data:
             raise ValueError("at least one --data source is needed")
 

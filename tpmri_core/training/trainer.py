@@ -29,7 +29,7 @@ from tpmri_core.models.variants import build_model, variant_name
 from tpmri_core.tracking.tracker import resolve_device
 from tpmri_core.training.augment import AugmentConfig, augment_clip
 from tpmri_core.training.batching import ClipBatch, collate_clips, rgb_network_input, tir_network_input
-from tpmri_core.training.clips import JitterConfig, crop_clip, part_of_target
+from tpmri_core.training.clips import JitterConfig, crop_clip, loose_box, part_of_target
 from tpmri_core.training.config import TrainConfig
 from tpmri_core.training.losses import alpha_supervision_loss, tracking_loss
 from tpmri_core.training.sources import ClipSource, DatasetClipSource, MixedClipSource, SyntheticClipSource
@@ -112,6 +112,8 @@ class ClipStream(IterableDataset):
                 raw = source.sample(self.config.clip_length, rng)
                 if self.config.part_targets > 0 and rng.random() < self.config.part_targets:
                     raw = part_of_target(raw, rng)
+                if self.config.loose_boxes > 0 and rng.random() < self.config.loose_boxes:
+                    raw = loose_box(raw, rng)
                 clip = crop_clip(raw, self.template_size, self.search_size, jitter, rng)
                 yield augment_clip(clip, rng, augment)
 
