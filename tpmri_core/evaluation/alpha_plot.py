@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tpmri_core.errors import UserError
+from tpmri_core.errors import UserError, run_command
 
 EVENT_COLOURS = {"darkness": "#4c4c8a", "overexposure": "#e0b000", "crossover": "#c0392b", "occlusion": "#7f8c8d", "distractor": "#16a085"}
 
@@ -77,16 +77,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--details", type=Path, action="append", required=True, help="tpmri track --details CSV (same order)")
     parser.add_argument("--out", type=Path, required=True, help="PNG to write")
     args = parser.parse_args(argv)
-    try:
+
+    def plot() -> None:
         if len(args.sequence) != len(args.details):
             raise UserError("give one --details file per --sequence")
         panels = [(seq.name, read_alpha_means(det), read_events(seq)) for seq, det in zip(args.sequence, args.details)]
         save_alpha_plot(panels, args.out)
-    except UserError as error:
-        print(f"alpha_plot: error: {error}", file=sys.stderr)
-        return 2
-    print(f"wrote {args.out}")
-    return 0
+        print(f"wrote {args.out}")
+
+    return run_command("alpha_plot", plot)
 
 
 if __name__ == "__main__":
