@@ -201,3 +201,11 @@ def test_command_candidates_sheet_and_bad_arguments(tmp_path: Path, capsys) -> N
     (tmp_path / "t.csv").write_text("p9,0\n")
     assert main(["pairs-to-sequences", str(tmp_path / "street"), str(tmp_path / "o"), "--targets", str(tmp_path / "t.csv")]) == 2
     assert "'p9' is in none" in capsys.readouterr().err
+
+
+def test_the_real_validation_targets_file_reads_as_53_distinct_pairs():
+    path = Path(__file__).resolve().parents[2] / "assets" / "real-validation-targets.csv"
+    choices = read_target_choices(path)
+    assert len(choices) == 53
+    assert all(len(numbers) == 1 for numbers in choices.values())  # one target per pair, checked by eye
+    assert "jpg" not in path.read_text() and "png" not in path.read_text()  # ids only, no picture file names
