@@ -38,8 +38,11 @@ def test_scale_step_caps_shrinking_and_growing_and_keeps_the_proposed_centre() -
 
 
 def test_a_proposal_without_area_shrinks_by_the_allowed_step_only() -> None:
-    kept = update_box(PREVIOUS, np.array([110.0, 105.0, 0.0, 0.0]), 0.9, DEFAULT_BOX_RULES)
+    rules = BoxUpdateRules(max_scale_step=1.05, max_aspect_step=1.05)
+    kept = update_box(PREVIOUS, np.array([110.0, 105.0, 0.0, 0.0]), 0.9, rules)
     assert np.all(np.isfinite(kept)) and math.sqrt(kept[2] * kept[3]) == pytest.approx(math.sqrt(800) / 1.05)
+    smoothed = update_box(PREVIOUS, np.array([110.0, 105.0, 0.0, 0.0]), 0.9, DEFAULT_BOX_RULES)  # 2 %, half taken
+    assert math.sqrt(smoothed[2] * smoothed[3]) == pytest.approx(math.sqrt(800) / 1.02**0.5)
 
 
 def test_aspect_step_caps_the_change_of_shape_only() -> None:

@@ -122,7 +122,7 @@ def loose_box(clip: RawClip, rng: np.random.Generator) -> RawClip:
 
     Boxes drawn by people, and the warm blobs a thermal detector finds, often hold background beside the
     object: road under a car, the scooter under its rider. A network that only saw tight boxes shrinks
-    the given box onto the object within a few frames (on our real-appearance validation the bundled
+    the given box onto the object within a few frames (on our real-appearance validation the real-feature
     weights' boxes were 15 % smaller than the given boxes, against 1-3 % on generated scenes); this
     teaches it to keep the box's margin. Each side grows by a factor in [1, LOOSE_MAX_FACTOR], the extra
     split at random between the two sides.
