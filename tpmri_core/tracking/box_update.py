@@ -60,7 +60,7 @@ NO_LIMITS = BoxUpdateRules()
 DEFAULT_BOX_RULES = BoxUpdateRules(max_scale_step=1.02, max_aspect_step=1.02, size_rate=0.5)
 """The tracker's default, chosen on the real-appearance and generated validation sets (README, "Box-update
 rules"): at most 2 % change of size and of aspect per frame, half of it taken; on real pictures the network's
-box is smaller than the given one (by 15 % in the median sequence), so an unlimited box halves within a few
+box is smaller than the given one (by 9-15 % in the median sequence, by the weights), so an unlimited box halves within a few
 frames onto a small warm part of the target (or a lamp next to it) and the next crop follows it down."""
 
 

@@ -8,7 +8,7 @@ the search crop of each frame is centred on the previous frame's box, moved and 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -111,7 +111,7 @@ def part_of_target(clip: RawClip, rng: np.random.Generator) -> RawClip:
         x, y, w, h = frame.box_xywh
         return replace(frame, box_xywh=(x + u0 * w, y + v0 * h, fw * w, fh * h))
 
-    return RawClip(template=part(clip.template), previous=part(clip.previous), search=tuple(part(f) for f in clip.search))
+    return _with_boxes(clip, part)
 
 
 LOOSE_MAX_FACTOR = 1.5
@@ -134,7 +134,12 @@ def loose_box(clip: RawClip, rng: np.random.Generator) -> RawClip:
         x, y, w, h = frame.box_xywh
         return replace(frame, box_xywh=(x - u0 * (fw - 1.0) * w, y - v0 * (fh - 1.0) * h, fw * w, fh * h))
 
-    return RawClip(template=loose(clip.template), previous=loose(clip.previous), search=tuple(loose(f) for f in clip.search))
+    return _with_boxes(clip, loose)
+
+
+def _with_boxes(clip: RawClip, relabel: Callable[[LabelledFrame], LabelledFrame]) -> RawClip:
+    """The clip with `relabel` applied to every frame: template, previous and search alike."""
+    return RawClip(template=relabel(clip.template), previous=relabel(clip.previous), search=tuple(relabel(f) for f in clip.search))
 
 
 def crop_clip(
