@@ -15,6 +15,7 @@ from tpmri_core.models.head import HeadMaps
 from tpmri_core.models.tpi import ALPHA_START, TemporalState
 from tpmri_core.models.tpmri import TPMRIOutput
 from tpmri_core.tracking.result import TrackResult
+from tpmri_core.tracking.box_convention import DEFAULT_BOX_CALIBRATION, IDENTITY_CONVENTION, BoxCalibration
 from tpmri_core.tracking.box_update import NO_LIMITS
 from tpmri_core.tracking.tracker import Tracker
 
@@ -29,7 +30,8 @@ def frames() -> list[RGBTFrame]:
 
 @pytest.fixture
 def tracker(make_tiny_model) -> Tracker:
-    return Tracker(make_tiny_model(), device="cpu")
+    # No first-frame calibration: the untrained network's convention would move every scripted box.
+    return Tracker(make_tiny_model(), device="cpu", box_calibration=None)
 
 
 def _inside(box_xywh: tuple[float, ...], width: int = WIDTH, height: int = HEIGHT) -> bool:
@@ -166,6 +168,33 @@ def test_a_frame_smaller_than_the_crop_works(tracker: Tracker) -> None:
 # --------------------------------------------------------------------------- scripted geometry
 
 
+def test_the_first_frame_teaches_the_tracker_how_the_given_box_frames_the_target(make_tiny_model, frames) -> None:
+    # A network that draws every box 20 % narrower than the given one and 1/24 of the crop to its right.
+    scripted = ScriptedForward(row=6, col=6, offset_xy=(0.5, 0.0), size_wh=(0.2, 0.25))
+    calibrated = Tracker(make_tiny_model(), device="cpu", box_rules=NO_LIMITS, box_calibration=BoxCalibration(dead_zone=0.0))
+    calibrated.forward = scripted
+    calibrated.initialize(frames[0], (300, 200, 40, 40))  # search side 160 px around (320, 220)
+    assert scripted.calls == len(calibrated.box_calibration.views)
+    assert calibrated.convention.width_ratio == pytest.approx(1.25)
+    assert calibrated.convention.height_ratio == pytest.approx(1.0)
+    assert calibrated.convention.offset_x == pytest.approx(-(160 * 0.5 / 12) / math.sqrt(32 * 40))
+    assert calibrated.convention.offset_y == pytest.approx(0.0)
+    assert torch.equal(calibrated.state.alpha, calibrated.model.initial_state(1).alpha)  # views leave no history
+    # The same network on the next frame: the given box's framing comes back.
+    assert calibrated.track(frames[1]).box_xywh == pytest.approx((300, 200, 40, 40))
+
+    assert Tracker(make_tiny_model(), device="cpu").box_calibration == DEFAULT_BOX_CALIBRATION
+    scripted.calls = 0
+    calibrated.initialize(frames[0], (300, 200, 40, 40), framed=False)  # a click's square: nothing to learn
+    assert scripted.calls == 0 and calibrated.convention == IDENTITY_CONVENTION
+
+    plain = Tracker(make_tiny_model(), device="cpu", box_rules=NO_LIMITS, box_calibration=None)
+    plain.forward = ScriptedForward(row=6, col=6, offset_xy=(0.5, 0.0), size_wh=(0.2, 0.25))
+    plain.initialize(frames[0], (300, 200, 40, 40))
+    assert plain.convention == IDENTITY_CONVENTION
+    assert plain.track(frames[1]).box_xywh == pytest.approx((320 + 160 * 0.5 / 12 - 16, 200, 32, 40))
+
+
 def test_the_peak_is_mapped_back_to_image_pixels(tracker: Tracker, frames) -> None:
     tracker.box_rules = NO_LIMITS  # the network's box as it is: this checks the geometry alone
     tracker.initialize(frames[0], (300, 200, 40, 40))  # search side = 4 * 40 = 160 px around (320, 220)
@@ -224,7 +253,7 @@ def test_nan_weights_inside_the_network_mark_the_step_lost(tracker: Tracker, fra
 
 
 def test_without_a_hann_window_the_raw_peak_wins(make_tiny_model, frames) -> None:
-    tracker = Tracker(make_tiny_model(), device="cpu", hann_window=False)
+    tracker = Tracker(make_tiny_model(), device="cpu", hann_window=False, box_calibration=None)
     assert tracker.window is None
     tracker.initialize(frames[0], (300, 200, 40, 40))
     tracker.forward = ScriptedForward(row=0, col=0)
@@ -232,7 +261,7 @@ def test_without_a_hann_window_the_raw_peak_wins(make_tiny_model, frames) -> Non
 
 
 def test_mirror_average_runs_both_views_and_maps_the_mirror_back(make_tiny_model, frames) -> None:
-    tracker = Tracker(make_tiny_model(), device="cpu", mirror_average=True, box_rules=NO_LIMITS)
+    tracker = Tracker(make_tiny_model(), device="cpu", mirror_average=True, box_rules=NO_LIMITS, box_calibration=None)
     tracker.initialize(frames[0], (300, 200, 40, 40))
     assert tracker.state.alpha.shape[0] == 2  # one TMR history per view
     single = ScriptedForward(row=3, col=9, offset_xy=(0.5, 0.25), size_wh=(0.25, 0.5))

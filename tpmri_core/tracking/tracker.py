@@ -18,7 +18,8 @@ from tpmri_core.frames import RGBTFrame
 from tpmri_core.inference.backend import create_backend
 from tpmri_core.models.head import decode_peak, merge_mirrored
 from tpmri_core.models.tpi import TemporalState
-from tpmri_core.models.tpmri import TPMRI, TemplateTokens
+from tpmri_core.models.tpmri import TPMRI, TemplateTokens, TPMRIOutput
+from tpmri_core.tracking.box_convention import DEFAULT_BOX_CALIBRATION, IDENTITY_CONVENTION, BoxCalibration, BoxConvention
 from tpmri_core.tracking.box_update import DEFAULT_BOX_RULES, BoxUpdateRules, update_box
 from tpmri_core.tracking.crops import CropTransform, clamp_box_xywh, crop_image, crop_transform
 from tpmri_core.tracking.preprocess import rgb_to_tensor, tir_to_tensor
@@ -73,6 +74,9 @@ class Tracker:
         window_strength: how strongly the Hann window weighs the score map, in [0, 1]: the map is multiplied
             by (1 - strength) + strength * hann (1: the full window, OSTrack's choice).
         search_factor: side of the search crop as a multiple of sqrt(w * h) of the box.
+        box_calibration: how the tracker learns, on the first frame, the way the given box frames the target
+            (tpmri_core/tracking/box_convention.py; default DEFAULT_BOX_CALIBRATION; None: the network's box
+            as it is).
     """
 
     def __init__(
@@ -88,6 +92,7 @@ class Tracker:
         box_rules: BoxUpdateRules = DEFAULT_BOX_RULES,
         window_strength: float = 1.0,
         search_factor: float = SEARCH_FACTOR,
+        box_calibration: BoxCalibration | None = DEFAULT_BOX_CALIBRATION,
     ) -> None:
         if not 0.0 <= window_strength <= 1.0:
             raise ValueError(f"window_strength must be in [0, 1], got {window_strength}")
@@ -104,6 +109,8 @@ class Tracker:
         self.window = window.to(self.device) if hann_window else None
         self.box_rules = box_rules
         self.search_factor = search_factor
+        self.box_calibration = box_calibration
+        self._convention: BoxConvention = IDENTITY_CONVENTION
         self.mirror_average = mirror_average
         self._template: TemplateTokens | None = None
         self._box_xywh: np.ndarray | None = None
@@ -112,6 +119,11 @@ class Tracker:
     @property
     def box_xywh(self) -> np.ndarray | None:
         return None if self._box_xywh is None else self._box_xywh.copy()
+
+    @property
+    def convention(self) -> BoxConvention:
+        """How the given box frames the target, learnt at the last `initialize`."""
+        return self._convention
 
     @property
     def state(self) -> TemporalState | None:
@@ -128,8 +140,14 @@ class Tracker:
             rgb, tir = torch.cat([rgb, rgb.flip(-1)]), torch.cat([tir, tir.flip(-1)])
         return rgb, tir
 
-    def initialize(self, frame: RGBTFrame, box_xywh: tuple[float, float, float, float] | np.ndarray) -> None:
+    def initialize(
+        self, frame: RGBTFrame, box_xywh: tuple[float, float, float, float] | np.ndarray, framed: bool = True
+    ) -> None:
         """Start tracking the target in `box_xywh` (image pixels); resets TMR's state.
+
+        `framed`: the box frames the target the way it should be followed (drawn, or a dataset's), so the
+        tracker learns that framing (`box_calibration`); False for a box with no framing of its own (a click's
+        default square), whose size the network's box then replaces at the box rules' pace.
 
         Raises ValueError for a box that is not finite, has no area or lies outside the image.
         """
@@ -139,7 +157,34 @@ class Tracker:
         with torch.inference_mode():
             self._template = self.backend.embed_template(*self._crop_pair(frame, transform))
         self._box_xywh = box
+        self._convention = IDENTITY_CONVENTION
+        if self.box_calibration is not None and framed:
+            self._convention = self._learn_convention(frame, box, self.box_calibration)
         self.reset()
+
+    @torch.inference_mode()
+    def _learn_convention(self, frame: RGBTFrame, box: np.ndarray, calibration: BoxCalibration) -> BoxConvention:
+        """Ask the network for the first frame's target from each calibration view (fresh TMR state each)."""
+        proposals = []
+        for view in calibration.view_boxes(box):
+            self.reset()
+            transform = crop_transform(view, self.search_factor, self.model.search_size)
+            output = self.forward(self._template, *self._crop_pair(frame, transform), self._state)
+            proposal, _, _, _ = self._decode(output, transform, self.window)
+            proposals.append(proposal)
+        return calibration.learn(box, proposals)
+
+    def _decode(self, output: TPMRIOutput, transform: CropTransform, window: torch.Tensor | None) -> tuple[np.ndarray, float, np.ndarray, bool]:
+        """The network's box (image pixels, x, y, w, h), its peak score, alpha per layer, and whether it was lost."""
+        maps = merge_mirrored(output.maps) if self.mirror_average else output.maps
+        box_crop, score = decode_peak(maps, window)
+        values = torch.cat([box_crop.flatten(), score.flatten(), output.alpha.flatten()]).float().cpu().numpy()
+        # alpha: the unmirrored view's (with mirror_average, the mirror's follows it in `values`)
+        box_fraction, peak, alpha = values[:4], float(values[4]), values[5 : 5 + output.alpha.shape[1]]
+        lost = not bool(np.all(np.isfinite(values)))
+        center = transform.crop_to_image_xy(box_fraction[:2] * transform.output_size)
+        size = box_fraction[2:4] * transform.side_px
+        return np.concatenate([center - size / 2, size]), peak, alpha, lost
 
     def restore_box(self, box_xywh: tuple[float, ...] | np.ndarray) -> None:
         """Put the target back at `box_xywh` (a lost target's last good box) without a new template."""
@@ -159,17 +204,11 @@ class Tracker:
         cropped = time.perf_counter()
 
         output = self.forward(self._template, search_rgb, search_tir, self._state)
-        maps = merge_mirrored(output.maps) if self.mirror_average else output.maps
-        box_crop, score = decode_peak(maps, self.window if search is None or search.hann else None)
-        values = torch.cat([box_crop.flatten(), score.flatten(), output.alpha.flatten()]).float().cpu().numpy()
+        proposal, peak, alpha, lost = self._decode(output, transform, self.window if search is None or search.hann else None)
         modelled = time.perf_counter()
 
-        # alpha: the unmirrored view's (with mirror_average, the mirror's follows it in `values`)
-        box_fraction, peak, alpha = values[:4], float(values[4]), values[5 : 5 + output.alpha.shape[1]]
-        lost = not bool(np.all(np.isfinite(values)))
         if not lost:
-            center = transform.crop_to_image_xy(box_fraction[:2] * transform.output_size)
-            size = box_fraction[2:4] * transform.side_px
+            center, size = self._convention.apply(proposal[:2] + proposal[2:] / 2, proposal[2:])
             box = update_box(self._box_xywh, np.concatenate([center - size / 2, size]), peak, self.box_rules)
             self._box_xywh = clamp_box_xywh(box, frame.size_wh, MIN_BOX_PX)
             self._state = output.state.detach()
