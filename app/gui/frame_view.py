@@ -51,6 +51,7 @@ class FrameView(QWidget):
         super().__init__(parent)
         self.title = title
         self.default_box_px = default_box_px
+        self.last_selection_was_click = False  # the latest boxSelected came from a click, not a drag
         self._image: QImage | None = None
         self._box_xywh: BoxXYWH | None = None
         self._box_caption = ""
@@ -170,7 +171,8 @@ class FrameView(QWidget):
         self._drag_start = self._drag_end = None
         self.update()
         distance = (end - start).manhattanLength()
-        if distance < CLICK_DISTANCE_PX:
+        self.last_selection_was_click = distance < CLICK_DISTANCE_PX
+        if self.last_selection_was_click:
             centre = self._clamped_image_point(start)
             side = self.default_box_px
             box = (centre.x() - side / 2, centre.y() - side / 2, side, side)

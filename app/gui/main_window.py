@@ -374,7 +374,7 @@ class MainWindow(QMainWindow):
 
     def _on_box_selected(self, box_xywh: tuple[float, float, float, float], view: FrameView) -> None:
         on_camera_grid = view is self.tir_view and self.view_mode == "side by side"
-        self.worker.select(box_xywh, grid="tir" if on_camera_grid else "rgb")
+        self.worker.select(box_xywh, grid="tir" if on_camera_grid else "rgb", framed=not view.last_selection_was_click)
         view.set_box(box_xywh, caption="target")
 
     def _on_record_toggled(self, recording: bool) -> None:

@@ -44,7 +44,7 @@ Grid = Literal["rgb", "tir"]
 
 
 class TrackerLike(Protocol):
-    def initialize(self, frame: RGBTFrame, box_xywh: BoxXYWH) -> None: ...
+    def initialize(self, frame: RGBTFrame, box_xywh: BoxXYWH, framed: bool = True) -> None: ...
 
     def track(self, frame: RGBTFrame) -> TrackResult: ...
 
@@ -141,6 +141,7 @@ class _Job:
     generation: int
     down: frozenset[str]
     t_ready_s: float
+    framed: bool = True  # the box frames the target (drawn, given); False: a click's default square
 
 
 class InferenceWorker:
@@ -207,6 +208,7 @@ class InferenceWorker:
         self._waiting_init: _Job | None = None
         self._waiting_track: _Job | None = None
         self._pending_box: BoxXYWH | None = None
+        self._pending_framed = True
         self._paused = False
         self._pending_steps = 0
         self._redisplay = False
@@ -219,14 +221,16 @@ class InferenceWorker:
 
     # Commands: callable from any thread; applied by the loop between two frames.
 
-    def select(self, box_xywh: BoxXYWH, grid: Grid = "rgb") -> None:
+    def select(self, box_xywh: BoxXYWH, grid: Grid = "rgb", framed: bool = True) -> None:
         """Track the target in `box_xywh` on the frame on screen; re-selects at any time.
 
         `grid` says which image the box was drawn on: 'rgb' (and the registered thermal view, same grid)
         or 'tir', the thermal camera's own image, mapped onto the RGB grid through the calibration.
+        `framed`: False for a box that only marks a point (a click's default square), whose framing the
+        tracker should not keep (see Tracker.initialize).
         """
         box = (float(box_xywh[0]), float(box_xywh[1]), float(box_xywh[2]), float(box_xywh[3]))
-        self._commands.put(lambda: self._apply_select(box, grid))
+        self._commands.put(lambda: self._apply_select(box, grid, framed))
 
     def reset(self) -> None:
         """Stop tracking and clear the alpha history; the next selection starts afresh."""
@@ -291,12 +295,12 @@ class InferenceWorker:
             return box_xywh
         return registration.box_xywh_rgb_to_tir(box_xywh)
 
-    def _apply_select(self, box_xywh: BoxXYWH, grid: Grid) -> None:
+    def _apply_select(self, box_xywh: BoxXYWH, grid: Grid, framed: bool) -> None:
         box_xywh = self._to_rgb_grid(box_xywh, grid)
         if self._last_frame is None:
-            self._pending_box = box_xywh
+            self._pending_box, self._pending_framed = box_xywh, framed
             return
-        self._request_init(self._last_frame, box_xywh, self._last_down, self._last_t_ready_s or self._clock())
+        self._request_init(self._last_frame, box_xywh, self._last_down, self._last_t_ready_s or self._clock(), framed)
         # Headless or paused, the selection is shown with its answer (accepted or refused); live, the box
         # shows at once and the answer follows with a later pair.
         self._finish_steps(wait=self.track_every_pair or self._paused)
@@ -369,10 +373,12 @@ class InferenceWorker:
 
     # Tracking steps, on the runner's thread.
 
-    def _request_init(self, frame: RGBTFrame, box_xywh: BoxXYWH, down: frozenset[str], t_ready_s: float) -> None:
+    def _request_init(
+        self, frame: RGBTFrame, box_xywh: BoxXYWH, down: frozenset[str], t_ready_s: float, framed: bool = True
+    ) -> None:
         """Start tracking `box_xywh` on `frame`: drawn at once, confirmed (or refused) by the runner."""
         self._generation += 1
-        self._waiting_init = _Job(frame, box_xywh, self._generation, down, t_ready_s)
+        self._waiting_init = _Job(frame, box_xywh, self._generation, down, t_ready_s, framed)
         self._waiting_track = None
         self._box_xywh = (float(box_xywh[0]), float(box_xywh[1]), float(box_xywh[2]), float(box_xywh[3]))
         self._box_index = frame.index
@@ -388,7 +394,7 @@ class InferenceWorker:
         tracker = self.tracker
         if job.box_xywh is not None:
             box = job.box_xywh
-            submitted = self.runner.submit(job, lambda: tracker.initialize(job.frame, box))
+            submitted = self.runner.submit(job, lambda: tracker.initialize(job.frame, box, framed=job.framed))
         else:
             submitted = self.runner.submit(job, lambda: (self._clock(), tracker.track(job.frame), self._clock()))
         if submitted:
@@ -474,7 +480,7 @@ class InferenceWorker:
             self._request_init(frame, auto_box, down, t_ready_s)
             self._pending_box = None
         elif self._pending_box is not None:
-            self._request_init(frame, self._pending_box, down, t_ready_s)
+            self._request_init(frame, self._pending_box, down, t_ready_s, self._pending_framed)
             self._pending_box = None
         elif self._box_xywh is not None and self._waiting_init is None:
             self._waiting_track = _Job(frame, None, self._generation, down, t_ready_s)

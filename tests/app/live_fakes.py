@@ -75,9 +75,11 @@ class FakeTracker:
         self.tracked: list[int] = []
         self._box: tuple[float, float, float, float] | None = None
         self.thread_ids: set[int] = set()
+        self.framed: list[bool] = []  # each initialize's `framed`
 
-    def initialize(self, frame: RGBTFrame, box_xywh: tuple[float, float, float, float]) -> None:
+    def initialize(self, frame: RGBTFrame, box_xywh: tuple[float, float, float, float], framed: bool = True) -> None:
         self.thread_ids.add(threading.get_ident())
+        self.framed.append(framed)
         x, y, w, h = box_xywh
         width, height = frame.size_wh
         if w <= 0 or h <= 0 or x >= width or y >= height or x + w <= 0 or y + h <= 0:
@@ -289,7 +291,7 @@ class TemplateMatchTracker:
     def box_xywh(self) -> np.ndarray | None:
         return None if self._box is None else self._box.copy()
 
-    def initialize(self, frame: RGBTFrame, box_xywh) -> None:
+    def initialize(self, frame: RGBTFrame, box_xywh, framed: bool = True) -> None:
         x, y, w, h = (int(round(v)) for v in box_xywh)
         grey = cv2.cvtColor(frame.rgb, cv2.COLOR_RGB2GRAY)
         self._templates = (grey[y:y + h, x:x + w].copy(), frame.tir[y:y + h, x:x + w].copy())

@@ -173,6 +173,13 @@ def test_a_click_selects_a_default_box_and_escape_cancels_a_drag(qtbot, open_win
     assert (w, h) == (view.default_box_px, view.default_box_px)
     assert (x + w / 2, y + h / 2) == pytest.approx((80, 60), abs=1.5)
     qtbot.waitUntil(lambda: len(tracker.initialized) == 1, timeout=WAIT_MS)
+    assert tracker.framed == [False]  # a click's square frames nothing: the network's box replaces it
+
+    qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=widget_point(view, 20, 20))
+    qtbot.mouseMove(view, pos=widget_point(view, 60, 40))
+    qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=widget_point(view, 60, 40))
+    qtbot.waitUntil(lambda: len(tracker.initialized) == 2, timeout=WAIT_MS)
+    assert tracker.framed == [False, True]
 
 
 def test_palettes_and_the_blended_view(qtbot, open_window):

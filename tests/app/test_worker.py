@@ -54,6 +54,7 @@ def test_selection_starts_tracking_on_the_frame_on_screen_then_tracks_each_new_p
     worker.select((30, 40, 20, 20))
     shown = run_until(worker, lambda u: u.tracking)[-1]
     assert tracker.initialized == [(0, (30.0, 40.0, 20.0, 20.0))]
+    assert tracker.framed == [True]  # a drawn box: the tracker keeps its framing
     assert shown.box_xywh == (30.0, 40.0, 20.0, 20.0) and shown.result is None
     assert shown.t_ready_s is None  # a redisplay, not a new frame
 

@@ -63,8 +63,9 @@ class ScriptedTracker:
         self.restored = []
         self.box_xywh = None
 
-    def initialize(self, frame, box_xywh):
+    def initialize(self, frame, box_xywh, framed=True):
         self.box_xywh = tuple(box_xywh)
+        self.framed = framed
 
     def restore_box(self, box_xywh):
         self.restored.append(tuple(box_xywh))
@@ -83,7 +84,8 @@ def test_a_lost_target_keeps_its_last_good_box_searches_and_is_reacquired_withou
     answers += [(0.3, drifted), (0.8, found), (0.75, found), (0.9, found)]  # searching; a candidate; its check
     inner = ScriptedTracker(answers)
     tracker = ReacquiringTracker(inner, THRESHOLDS, WiderSearch(growth=1.5, growth_steps=2))
-    tracker.initialize(FRAME, good)
+    tracker.initialize(FRAME, good, framed=False)
+    assert inner.framed is False  # passed through to the tracker it wraps
     results = [tracker.track(FRAME) for _ in answers]
     states = [result.target_state for result in results]
     assert states == ["tracking", "tracking", "uncertain", "lost", "lost", "lost", "uncertain", "tracking"]

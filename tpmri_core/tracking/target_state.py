@@ -168,7 +168,7 @@ class SearchableTracker(Protocol):
 
     search_factor: float  # its normal search crop's side, as a multiple of sqrt(w * h) of the box
 
-    def initialize(self, frame: RGBTFrame, box_xywh: BoxXYWH) -> None: ...
+    def initialize(self, frame: RGBTFrame, box_xywh: BoxXYWH, framed: bool = True) -> None: ...
 
     def track(self, frame: RGBTFrame, search: SearchRegion | None = None) -> TrackResult: ...
 
@@ -210,8 +210,8 @@ class ReacquiringTracker:
             raise AttributeError(name)
         return getattr(self.tracker, name)
 
-    def initialize(self, frame: RGBTFrame, box_xywh: BoxXYWH) -> None:
-        self.tracker.initialize(frame, box_xywh)
+    def initialize(self, frame: RGBTFrame, box_xywh: BoxXYWH, framed: bool = True) -> None:
+        self.tracker.initialize(frame, box_xywh, framed=framed)
         self.monitor.reset()
         self.state = TargetState.TRACKING
         box = getattr(self.tracker, "box_xywh", None)
