@@ -10,6 +10,7 @@ import itertools
 import json
 import math
 import os
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +32,7 @@ from tpmri_core.training.augment import AugmentConfig, augment_clip
 from tpmri_core.training.batching import ClipBatch, collate_clips, rgb_network_input, tir_network_input
 from tpmri_core.training.clips import JitterConfig, crop_clip, loose_box, part_of_target
 from tpmri_core.training.config import TrainConfig
+from tpmri_core.training.cpu_features import bf16_warning, cpu_flags
 from tpmri_core.training.losses import alpha_supervision_loss, tracking_loss
 from tpmri_core.training.sources import ClipSource, DatasetClipSource, MixedClipSource, SyntheticClipSource
 from tpmri_core.training.validation import quick_validation
@@ -290,6 +292,10 @@ def train(config: TrainConfig, resume: bool = False, show_progress: bool = True,
         # Forking a process whose OpenMP threads have run (an earlier run, a validation) can deadlock the child.
         multiprocessing_context="spawn" if config.workers > 0 else None,
     )
+    if rank == 0 and device.type == "cpu" and config.precision == "bf16":
+        warning = bf16_warning(cpu_flags())
+        if warning:
+            print(warning, file=sys.stderr)
     autocast = _autocast(device, config.precision)
     log = _CsvLog(out_dir / "log.csv", ["step", "loss", "focal", "giou", "l1", "alpha_loss", "lr", "clips_per_s", "elapsed_s"]) if rank == 0 else None
     val_log = _CsvLog(out_dir / "val.csv", ["step", "sr", "pr", "elapsed_s"]) if rank == 0 else None
