@@ -44,12 +44,13 @@ class BoxConvention:
     offset_x: float = 0.0
     offset_y: float = 0.0
 
-    def apply(self, center_xy: np.ndarray, size_wh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The proposal (centre, size in pixels) framed the way the given box was."""
-        scale = math.sqrt(max(float(size_wh[0]) * float(size_wh[1]), 0.0))
-        center = np.asarray(center_xy, dtype=np.float64) + np.array([self.offset_x, self.offset_y]) * scale
-        size = np.asarray(size_wh, dtype=np.float64) * np.array([self.width_ratio, self.height_ratio])
-        return center, size
+    def apply(self, proposal_xywh: np.ndarray) -> np.ndarray:
+        """The proposal (image pixels, x, y, w, h) framed the way the given box was."""
+        box = np.asarray(proposal_xywh, dtype=np.float64)
+        scale = math.sqrt(max(float(box[2]) * float(box[3]), 0.0))
+        center = box[:2] + box[2:] / 2 + np.array([self.offset_x, self.offset_y]) * scale
+        size = box[2:] * np.array([self.width_ratio, self.height_ratio])
+        return np.concatenate([center - size / 2, size])
 
 
 IDENTITY_CONVENTION = BoxConvention()

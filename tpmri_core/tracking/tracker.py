@@ -208,8 +208,7 @@ class Tracker:
         modelled = time.perf_counter()
 
         if not lost:
-            center, size = self._convention.apply(proposal[:2] + proposal[2:] / 2, proposal[2:])
-            box = update_box(self._box_xywh, np.concatenate([center - size / 2, size]), peak, self.box_rules)
+            box = update_box(self._box_xywh, self._convention.apply(proposal), peak, self.box_rules)
             self._box_xywh = clamp_box_xywh(box, frame.size_wh, MIN_BOX_PX)
             self._state = output.state.detach()
         decoded = time.perf_counter()
