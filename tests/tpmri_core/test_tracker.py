@@ -17,6 +17,7 @@ from tpmri_core.models.tpmri import TPMRIOutput
 from tpmri_core.tracking.result import TrackResult
 from tpmri_core.tracking.box_convention import DEFAULT_BOX_CALIBRATION, IDENTITY_CONVENTION, BoxCalibration
 from tpmri_core.tracking.box_update import NO_LIMITS
+from tpmri_core.tracking.center_filter import DEFAULT_CENTER_SMOOTHING, NO_SMOOTHING
 from tpmri_core.tracking.tracker import Tracker
 
 WIDTH, HEIGHT = 640, 480
@@ -30,8 +31,9 @@ def frames() -> list[RGBTFrame]:
 
 @pytest.fixture
 def tracker(make_tiny_model) -> Tracker:
-    # No first-frame calibration: the untrained network's convention would move every scripted box.
-    return Tracker(make_tiny_model(), device="cpu", box_calibration=None)
+    # No first-frame calibration: the untrained network's convention would move every scripted box; no
+    # centre smoothing: these tests check the geometry of one step.
+    return Tracker(make_tiny_model(), device="cpu", box_calibration=None, center_smoothing=NO_SMOOTHING)
 
 
 def _inside(box_xywh: tuple[float, ...], width: int = WIDTH, height: int = HEIGHT) -> bool:
@@ -171,7 +173,9 @@ def test_a_frame_smaller_than_the_crop_works(tracker: Tracker) -> None:
 def test_the_first_frame_teaches_the_tracker_how_the_given_box_frames_the_target(make_tiny_model, frames) -> None:
     # A network that draws every box 20 % narrower than the given one and 1/24 of the crop to its right.
     scripted = ScriptedForward(row=6, col=6, offset_xy=(0.5, 0.0), size_wh=(0.2, 0.25))
-    calibrated = Tracker(make_tiny_model(), device="cpu", box_rules=NO_LIMITS, box_calibration=BoxCalibration(dead_zone=0.0))
+    calibrated = Tracker(make_tiny_model(), device="cpu", box_rules=NO_LIMITS, box_calibration=BoxCalibration(dead_zone=0.0),
+        center_smoothing=NO_SMOOTHING,
+    )
     calibrated.forward = scripted
     calibrated.initialize(frames[0], (300, 200, 40, 40))  # search side 160 px around (320, 220)
     assert scripted.calls == len(calibrated.box_calibration.views)
@@ -188,11 +192,24 @@ def test_the_first_frame_teaches_the_tracker_how_the_given_box_frames_the_target
     calibrated.initialize(frames[0], (300, 200, 40, 40), framed=False)  # a click's square: nothing to learn
     assert scripted.calls == 0 and calibrated.convention == IDENTITY_CONVENTION
 
-    plain = Tracker(make_tiny_model(), device="cpu", box_rules=NO_LIMITS, box_calibration=None)
+    plain = Tracker(make_tiny_model(), device="cpu", box_rules=NO_LIMITS, box_calibration=None, center_smoothing=NO_SMOOTHING)
     plain.forward = ScriptedForward(row=6, col=6, offset_xy=(0.5, 0.0), size_wh=(0.2, 0.25))
     plain.initialize(frames[0], (300, 200, 40, 40))
     assert plain.convention == IDENTITY_CONVENTION
     assert plain.track(frames[1]).box_xywh == pytest.approx((320 + 160 * 0.5 / 12 - 16, 200, 32, 40))
+
+
+def test_the_default_tracker_takes_half_of_a_sudden_jump_and_learns_a_steady_motion(make_tiny_model, frames) -> None:
+    tracker = Tracker(make_tiny_model(), device="cpu", box_rules=NO_LIMITS, box_calibration=None)
+    assert tracker.center_filter.smoothing == DEFAULT_CENTER_SMOOTHING
+    tracker.initialize(frames[0], (300, 200, 40, 40))  # search side 160 px around (320, 220): a cell is 40/3 px
+    tracker.forward = ScriptedForward(row=6, col=9)  # the network sees the target 3 cells (40 px) to the right
+    first = tracker.track(frames[1])
+    assert first.box_xywh[0] == pytest.approx(300 + 0.5 * 40)  # position gain 0.5
+    # The network keeps answering 40 px right of wherever the crop is: a target moving 40 px a frame.
+    xs = [tracker.track(frame).box_xywh[0] for frame in frames[2:8]]
+    steps = np.diff([first.box_xywh[0], *xs])
+    assert steps[-1] == pytest.approx(40, abs=6) and steps[0] < steps[-1]  # the velocity catches up
 
 
 def test_the_peak_is_mapped_back_to_image_pixels(tracker: Tracker, frames) -> None:
@@ -261,7 +278,9 @@ def test_without_a_hann_window_the_raw_peak_wins(make_tiny_model, frames) -> Non
 
 
 def test_mirror_average_runs_both_views_and_maps_the_mirror_back(make_tiny_model, frames) -> None:
-    tracker = Tracker(make_tiny_model(), device="cpu", mirror_average=True, box_rules=NO_LIMITS, box_calibration=None)
+    tracker = Tracker(
+        make_tiny_model(), device="cpu", mirror_average=True, box_rules=NO_LIMITS, box_calibration=None, center_smoothing=NO_SMOOTHING
+    )
     tracker.initialize(frames[0], (300, 200, 40, 40))
     assert tracker.state.alpha.shape[0] == 2  # one TMR history per view
     single = ScriptedForward(row=3, col=9, offset_xy=(0.5, 0.25), size_wh=(0.25, 0.5))

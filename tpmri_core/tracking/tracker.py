@@ -21,6 +21,7 @@ from tpmri_core.models.tpi import TemporalState
 from tpmri_core.models.tpmri import TPMRI, TemplateTokens, TPMRIOutput
 from tpmri_core.tracking.box_convention import DEFAULT_BOX_CALIBRATION, IDENTITY_CONVENTION, BoxCalibration, BoxConvention
 from tpmri_core.tracking.box_update import DEFAULT_BOX_RULES, BoxUpdateRules, update_box
+from tpmri_core.tracking.center_filter import DEFAULT_CENTER_SMOOTHING, CenterFilter, CenterSmoothing
 from tpmri_core.tracking.crops import CropTransform, clamp_box_xywh, crop_image, crop_transform
 from tpmri_core.tracking.preprocess import rgb_to_tensor, tir_to_tensor
 from tpmri_core.tracking.result import StepTimings, TrackResult
@@ -77,6 +78,8 @@ class Tracker:
         box_calibration: how the tracker learns, on the first frame, the way the given box frames the target
             (tpmri_core/tracking/box_convention.py; default DEFAULT_BOX_CALIBRATION; None: the network's box
             as it is).
+        center_smoothing: the alpha-beta filter on the box's centre (tpmri_core/tracking/center_filter.py;
+            default DEFAULT_CENTER_SMOOTHING; NO_SMOOTHING: the measured centre as it is).
     """
 
     def __init__(
@@ -93,6 +96,7 @@ class Tracker:
         window_strength: float = 1.0,
         search_factor: float = SEARCH_FACTOR,
         box_calibration: BoxCalibration | None = DEFAULT_BOX_CALIBRATION,
+        center_smoothing: CenterSmoothing = DEFAULT_CENTER_SMOOTHING,
     ) -> None:
         if not 0.0 <= window_strength <= 1.0:
             raise ValueError(f"window_strength must be in [0, 1], got {window_strength}")
@@ -110,6 +114,7 @@ class Tracker:
         self.box_rules = box_rules
         self.search_factor = search_factor
         self.box_calibration = box_calibration
+        self.center_filter = CenterFilter(center_smoothing)
         self._convention: BoxConvention = IDENTITY_CONVENTION
         self.mirror_average = mirror_average
         self._template: TemplateTokens | None = None
@@ -157,6 +162,7 @@ class Tracker:
         with torch.inference_mode():
             self._template = self.backend.embed_template(*self._crop_pair(frame, transform))
         self._box_xywh = box
+        self.center_filter.reset(box[:2] + box[2:] / 2)
         self._convention = IDENTITY_CONVENTION
         if self.box_calibration is not None and framed:
             self._convention = self._learn_convention(frame, box, self.box_calibration)
@@ -189,6 +195,7 @@ class Tracker:
     def restore_box(self, box_xywh: tuple[float, ...] | np.ndarray) -> None:
         """Put the target back at `box_xywh` (a lost target's last good box) without a new template."""
         self._box_xywh = np.asarray(box_xywh, dtype=np.float64).reshape(4).copy()
+        self.center_filter.reset(self._box_xywh[:2] + self._box_xywh[2:] / 2)
 
     @torch.inference_mode()
     def track(self, frame: RGBTFrame, search: SearchRegion | None = None) -> TrackResult:
@@ -208,7 +215,14 @@ class Tracker:
         modelled = time.perf_counter()
 
         if not lost:
-            box = update_box(self._box_xywh, self._convention.apply(proposal), peak, self.box_rules)
+            proposal = self._convention.apply(proposal)
+            center = proposal[:2] + proposal[2:] / 2
+            if search is None:
+                center = self.center_filter.update(center)
+            else:
+                self.center_filter.reset(center)  # a re-search's answer starts the motion afresh
+            proposal = np.concatenate([center - proposal[2:] / 2, proposal[2:]])
+            box = update_box(self._box_xywh, proposal, peak, self.box_rules)
             self._box_xywh = clamp_box_xywh(box, frame.size_wh, MIN_BOX_PX)
             self._state = output.state.detach()
         decoded = time.perf_counter()
