@@ -197,6 +197,15 @@ class Tracker:
         self._box_xywh = np.asarray(box_xywh, dtype=np.float64).reshape(4).copy()
         self.center_filter.reset(self._box_xywh[:2] + self._box_xywh[2:] / 2)
 
+    def _smooth_center(self, proposal_xywh: np.ndarray, searching: bool) -> np.ndarray:
+        """The proposal with its centre through the centre filter; a re-search's answer restarts the filter there."""
+        center = proposal_xywh[:2] + proposal_xywh[2:] / 2
+        if searching:
+            self.center_filter.reset(center)
+        else:
+            center = self.center_filter.update(center)
+        return np.concatenate([center - proposal_xywh[2:] / 2, proposal_xywh[2:]])
+
     @torch.inference_mode()
     def track(self, frame: RGBTFrame, search: SearchRegion | None = None) -> TrackResult:
         """Locate the target in the next frame; `search` looks in another region (a lost target's re-search)."""
@@ -215,13 +224,7 @@ class Tracker:
         modelled = time.perf_counter()
 
         if not lost:
-            proposal = self._convention.apply(proposal)
-            center = proposal[:2] + proposal[2:] / 2
-            if search is None:
-                center = self.center_filter.update(center)
-            else:
-                self.center_filter.reset(center)  # a re-search's answer starts the motion afresh
-            proposal = np.concatenate([center - proposal[2:] / 2, proposal[2:]])
+            proposal = self._smooth_center(self._convention.apply(proposal), searching=search is not None)
             box = update_box(self._box_xywh, proposal, peak, self.box_rules)
             self._box_xywh = clamp_box_xywh(box, frame.size_wh, MIN_BOX_PX)
             self._state = output.state.detach()
