@@ -50,6 +50,25 @@ def test_compare_tracks_scores_and_writes_the_table(roots: dict[str, Path], tmp_
     assert "| generated | 4 seq |" in text
 
 
+def test_compare_tracks_tpmri_with_the_default_backend_of_every_command(roots: dict[str, Path], tmp_path: Path, monkeypatch) -> None:
+    # The table's TPMRI column must be the tracker `tpmri track` runs (ONNX Runtime on a CPU), not PyTorch.
+    import tpmri_core.tracking.dataset_run as dataset_run
+    from tpmri_core.commands.tracker_options import BACKEND_DEFAULT
+
+    backends = []
+    real_run_dataset = dataset_run.run_dataset
+
+    def recording_run_dataset(*args, **kwargs):
+        backends.append(kwargs.get("backend"))
+        return real_run_dataset(*args, **kwargs)
+
+    monkeypatch.setattr(dataset_run, "run_dataset", recording_run_dataset)
+    common = ["compare", "--root", f"clean={roots['clean']}", "--trackers", "tpmri", "--workers", "1", "--no-attributes"]
+    assert main([*common, "--results", str(tmp_path / "default")]) == 0
+    assert main([*common, "--results", str(tmp_path / "torch"), "--backend", "torch"]) == 0
+    assert backends == [BACKEND_DEFAULT, "torch"]
+
+
 def test_compare_names_bad_arguments(roots: dict[str, Path], tmp_path: Path, capsys) -> None:
     assert main(["compare", "--root", "nothing", "--results", str(tmp_path)]) == 2
     assert "expected NAME=DIR" in capsys.readouterr().err

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tpmri_core.commands.tracker_options import add_backend_flag
 from tpmri_core.errors import UserError
 
 TRACKERS: tuple[str, ...] = ("tpmri", "tpmri-no-mirror", "csrt-rgb", "csrt-tir", "nanotrack-rgb", "nanotrack-tir")
@@ -29,6 +30,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--weights", type=Path, help="TPMRI weights file (default: the bundled weights)")
     parser.add_argument("--workers", type=int, help="TPMRI tracking processes (default: one per CPU core)")
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
+    add_backend_flag(parser)
     parser.add_argument(
         "--mean", action="append", default=[], metavar="LABEL=NAME,NAME,...", help="add a row: the mean SR / PR over these roots"
     )
@@ -78,7 +80,7 @@ def _track(tracker: str, root: Path, results: Path, args: argparse.Namespace) ->
         outcomes = run_dataset(
             resolve_model(None, args.weights), "rgbt234", root, list_sequences("rgbt234", root), results,
             device=args.device, workers=args.workers or default_workers(args.device),
-            mirror_average=MIRROR_AVERAGE_DEFAULT if tracker == "tpmri" else False,
+            mirror_average=MIRROR_AVERAGE_DEFAULT if tracker == "tpmri" else False, backend=args.backend,
         )
         failed = [o for o in outcomes if o.status == "failed"]
         if failed:
