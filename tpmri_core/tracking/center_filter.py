@@ -46,8 +46,8 @@ NO_SMOOTHING = CenterSmoothing()
 
 DEFAULT_CENTER_SMOOTHING = CenterSmoothing(position_gain=0.5, velocity_gain=0.25)
 """The tracker's default (README, "Centre smoothing"), chosen on the real-appearance and generated validation
-sets with the bundled weights: real appearance 67.9 -> 69.3 SR, val2w 72.3 -> 72.9. Without the velocity
-term (0.5, 0) real gains 1.8 but generated scenes, whose targets move faster, lose 2.2: the centre trails."""
+sets with the bundled weights: real appearance 68.2 -> 69.3 SR, val2w 72.3 -> 72.9. Without the velocity
+term (0.5, 0) real gains 1.5 but generated scenes, whose targets move faster, lose 2.2: the centre trails."""
 
 
 class CenterFilter:
