@@ -173,7 +173,8 @@ def test_a_frame_smaller_than_the_crop_works(tracker: Tracker) -> None:
 def test_the_first_frame_teaches_the_tracker_how_the_given_box_frames_the_target(make_tiny_model, frames) -> None:
     # A network that draws every box 20 % narrower than the given one and 1/24 of the crop to its right.
     scripted = ScriptedForward(row=6, col=6, offset_xy=(0.5, 0.0), size_wh=(0.2, 0.25))
-    calibrated = Tracker(make_tiny_model(), device="cpu", box_rules=NO_LIMITS, box_calibration=BoxCalibration(dead_zone=0.0),
+    calibrated = Tracker(
+        make_tiny_model(), device="cpu", box_rules=NO_LIMITS, box_calibration=BoxCalibration(dead_zone=0.0),
         center_smoothing=NO_SMOOTHING,
     )
     calibrated.forward = scripted

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tpmri_core.boxes import cxcywh_to_xywh, xywh_to_cxcywh
+
 View = tuple[float, float, float]
 """A search crop for the first frame: the given box moved by (dx, dy) times its size and scaled by s."""
 
@@ -46,11 +48,11 @@ class BoxConvention:
 
     def apply(self, proposal_xywh: np.ndarray) -> np.ndarray:
         """The proposal (image pixels, x, y, w, h) framed the way the given box was."""
-        box = np.asarray(proposal_xywh, dtype=np.float64)
-        scale = math.sqrt(max(float(box[2]) * float(box[3]), 0.0))
-        center = box[:2] + box[2:] / 2 + np.array([self.offset_x, self.offset_y]) * scale
-        size = box[2:] * np.array([self.width_ratio, self.height_ratio])
-        return np.concatenate([center - size / 2, size])
+        center, size = np.split(xywh_to_cxcywh(proposal_xywh), 2)
+        scale = math.sqrt(max(float(size[0]) * float(size[1]), 0.0))
+        center = center + np.array([self.offset_x, self.offset_y]) * scale
+        size = size * np.array([self.width_ratio, self.height_ratio])
+        return cxcywh_to_xywh(np.concatenate([center, size]))
 
 
 IDENTITY_CONVENTION = BoxConvention()

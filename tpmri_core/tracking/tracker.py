@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import numpy as np
 import torch
 
+from tpmri_core.boxes import cxcywh_to_xywh, xywh_to_cxcywh
 from tpmri_core.frames import RGBTFrame
 from tpmri_core.inference.backend import create_backend
 from tpmri_core.models.head import decode_peak, merge_mirrored
@@ -162,7 +163,7 @@ class Tracker:
         with torch.inference_mode():
             self._template = self.backend.embed_template(*self._crop_pair(frame, transform))
         self._box_xywh = box
-        self.center_filter.reset(box[:2] + box[2:] / 2)
+        self.center_filter.reset(xywh_to_cxcywh(box)[:2])
         self._convention = IDENTITY_CONVENTION
         if self.box_calibration is not None and framed:
             self._convention = self._learn_convention(frame, box, self.box_calibration)
@@ -195,16 +196,16 @@ class Tracker:
     def restore_box(self, box_xywh: tuple[float, ...] | np.ndarray) -> None:
         """Put the target back at `box_xywh` (a lost target's last good box) without a new template."""
         self._box_xywh = np.asarray(box_xywh, dtype=np.float64).reshape(4).copy()
-        self.center_filter.reset(self._box_xywh[:2] + self._box_xywh[2:] / 2)
+        self.center_filter.reset(xywh_to_cxcywh(self._box_xywh)[:2])
 
     def _smooth_center(self, proposal_xywh: np.ndarray, searching: bool) -> np.ndarray:
         """The proposal with its centre through the centre filter; a re-search's answer restarts the filter there."""
-        center = proposal_xywh[:2] + proposal_xywh[2:] / 2
+        center, size = np.split(xywh_to_cxcywh(proposal_xywh), 2)
         if searching:
             self.center_filter.reset(center)
         else:
             center = self.center_filter.update(center)
-        return np.concatenate([center - proposal_xywh[2:] / 2, proposal_xywh[2:]])
+        return cxcywh_to_xywh(np.concatenate([center, size]))
 
     @torch.inference_mode()
     def track(self, frame: RGBTFrame, search: SearchRegion | None = None) -> TrackResult:
