@@ -18,6 +18,7 @@ from tpmri_core.tracking.result import TrackResult
 from tpmri_core.tracking.box_convention import DEFAULT_BOX_CALIBRATION, IDENTITY_CONVENTION, BoxCalibration
 from tpmri_core.tracking.box_update import NO_LIMITS
 from tpmri_core.tracking.center_filter import DEFAULT_CENTER_SMOOTHING, NO_SMOOTHING
+from tpmri_core.tracking.template_refiner import DEFAULT_TEMPLATE_REFINEMENT
 from tpmri_core.tracking.tracker import Tracker
 
 WIDTH, HEIGHT = 640, 480
@@ -32,8 +33,10 @@ def frames() -> list[RGBTFrame]:
 @pytest.fixture
 def tracker(make_tiny_model) -> Tracker:
     # No first-frame calibration: the untrained network's convention would move every scripted box; no
-    # centre smoothing: these tests check the geometry of one step.
-    return Tracker(make_tiny_model(), device="cpu", box_calibration=None, center_smoothing=NO_SMOOTHING)
+    # centre smoothing or template refinement: these tests check the geometry of one step.
+    return Tracker(
+        make_tiny_model(), device="cpu", box_calibration=None, center_smoothing=NO_SMOOTHING, template_refinement=None
+    )
 
 
 def _inside(box_xywh: tuple[float, ...], width: int = WIDTH, height: int = HEIGHT) -> bool:
@@ -176,6 +179,7 @@ def test_the_first_frame_teaches_the_tracker_how_the_given_box_frames_the_target
     calibrated = Tracker(
         make_tiny_model(), device="cpu", box_rules=NO_LIMITS, box_calibration=BoxCalibration(dead_zone=0.0),
         center_smoothing=NO_SMOOTHING,
+        template_refinement=None,
     )
     calibrated.forward = scripted
     calibrated.initialize(frames[0], (300, 200, 40, 40))  # search side 160 px around (320, 220)
@@ -193,7 +197,9 @@ def test_the_first_frame_teaches_the_tracker_how_the_given_box_frames_the_target
     calibrated.initialize(frames[0], (300, 200, 40, 40), framed=False)  # a click's square: nothing to learn
     assert scripted.calls == 0 and calibrated.convention == IDENTITY_CONVENTION
 
-    plain = Tracker(make_tiny_model(), device="cpu", box_rules=NO_LIMITS, box_calibration=None, center_smoothing=NO_SMOOTHING)
+    plain = Tracker(
+        make_tiny_model(), device="cpu", box_rules=NO_LIMITS, box_calibration=None, center_smoothing=NO_SMOOTHING, template_refinement=None
+    )
     plain.forward = ScriptedForward(row=6, col=6, offset_xy=(0.5, 0.0), size_wh=(0.2, 0.25))
     plain.initialize(frames[0], (300, 200, 40, 40))
     assert plain.convention == IDENTITY_CONVENTION
@@ -201,7 +207,7 @@ def test_the_first_frame_teaches_the_tracker_how_the_given_box_frames_the_target
 
 
 def test_the_default_tracker_takes_half_of_a_sudden_jump_and_learns_a_steady_motion(make_tiny_model, frames) -> None:
-    tracker = Tracker(make_tiny_model(), device="cpu", box_rules=NO_LIMITS, box_calibration=None)
+    tracker = Tracker(make_tiny_model(), device="cpu", box_rules=NO_LIMITS, box_calibration=None, template_refinement=None)
     assert tracker.center_filter.smoothing == DEFAULT_CENTER_SMOOTHING
     tracker.initialize(frames[0], (300, 200, 40, 40))  # search side 160 px around (320, 220): a cell is 40/3 px
     tracker.forward = ScriptedForward(row=6, col=9)  # the network sees the target 3 cells (40 px) to the right
@@ -211,6 +217,18 @@ def test_the_default_tracker_takes_half_of_a_sudden_jump_and_learns_a_steady_mot
     xs = [tracker.track(frame).box_xywh[0] for frame in frames[2:8]]
     steps = np.diff([first.box_xywh[0], *xs])
     assert steps[-1] == pytest.approx(40, abs=6) and steps[0] < steps[-1]  # the velocity catches up
+
+
+def test_the_default_tracker_pins_a_scattered_centre_to_the_first_frames_pixels(make_tiny_model, frames) -> None:
+    refined = Tracker(make_tiny_model(), device="cpu", box_rules=NO_LIMITS, box_calibration=None)
+    assert refined.refiner is not None and refined.refiner.refinement == DEFAULT_TEMPLATE_REFINEMENT
+    unrefined = Tracker(make_tiny_model(), device="cpu", box_rules=NO_LIMITS, box_calibration=None, template_refinement=None)
+    for tracker in (refined, unrefined):
+        tracker.initialize(frames[0], (100, 100, 40, 40))  # a patch of the still, textured background
+        tracker.forward = ScriptedForward(row=6, col=6, offset_xy=(0.3, 0.0))  # the network: 4 px to the right
+    assert unrefined.track(frames[0]).box_xywh[0] == pytest.approx(102)  # half of it, by the centre filter
+    # The same pixels are still there: the match puts the centre back on them.
+    assert refined.track(frames[0]).box_xywh[0] == pytest.approx(100, abs=0.3)
 
 
 def test_the_peak_is_mapped_back_to_image_pixels(tracker: Tracker, frames) -> None:
@@ -280,7 +298,8 @@ def test_without_a_hann_window_the_raw_peak_wins(make_tiny_model, frames) -> Non
 
 def test_mirror_average_runs_both_views_and_maps_the_mirror_back(make_tiny_model, frames) -> None:
     tracker = Tracker(
-        make_tiny_model(), device="cpu", mirror_average=True, box_rules=NO_LIMITS, box_calibration=None, center_smoothing=NO_SMOOTHING
+        make_tiny_model(), device="cpu", mirror_average=True, box_rules=NO_LIMITS, box_calibration=None, center_smoothing=NO_SMOOTHING,
+        template_refinement=None,
     )
     tracker.initialize(frames[0], (300, 200, 40, 40))
     assert tracker.state.alpha.shape[0] == 2  # one TMR history per view

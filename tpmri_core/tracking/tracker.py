@@ -27,6 +27,7 @@ from tpmri_core.tracking.crops import CropTransform, clamp_box_xywh, crop_image,
 from tpmri_core.tracking.preprocess import rgb_to_tensor, tir_to_tensor
 from tpmri_core.tracking.result import StepTimings, TrackResult
 from tpmri_core.tracking.target_state import SearchRegion
+from tpmri_core.tracking.template_refiner import DEFAULT_TEMPLATE_REFINEMENT, TemplateRefinement, TemplateRefiner
 
 TEMPLATE_FACTOR = 2.0
 SEARCH_FACTOR = 4.0
@@ -81,6 +82,9 @@ class Tracker:
             as it is).
         center_smoothing: the alpha-beta filter on the box's centre (tpmri_core/tracking/center_filter.py;
             default DEFAULT_CENTER_SMOOTHING; NO_SMOOTHING: the measured centre as it is).
+        template_refinement: the match of the first frame's target around the filtered centre
+            (tpmri_core/tracking/template_refiner.py; default DEFAULT_TEMPLATE_REFINEMENT; None: the
+            filtered centre as it is).
     """
 
     def __init__(
@@ -98,6 +102,7 @@ class Tracker:
         search_factor: float = SEARCH_FACTOR,
         box_calibration: BoxCalibration | None = DEFAULT_BOX_CALIBRATION,
         center_smoothing: CenterSmoothing = DEFAULT_CENTER_SMOOTHING,
+        template_refinement: TemplateRefinement | None = DEFAULT_TEMPLATE_REFINEMENT,
     ) -> None:
         if not 0.0 <= window_strength <= 1.0:
             raise ValueError(f"window_strength must be in [0, 1], got {window_strength}")
@@ -116,6 +121,7 @@ class Tracker:
         self.search_factor = search_factor
         self.box_calibration = box_calibration
         self.center_filter = CenterFilter(center_smoothing)
+        self.refiner = TemplateRefiner(template_refinement) if template_refinement is not None else None
         self._convention: BoxConvention = IDENTITY_CONVENTION
         self.mirror_average = mirror_average
         self._template: TemplateTokens | None = None
@@ -164,6 +170,8 @@ class Tracker:
             self._template = self.backend.embed_template(*self._crop_pair(frame, transform))
         self._box_xywh = box
         self.center_filter.reset(xywh_to_cxcywh(box)[:2])
+        if self.refiner is not None:
+            self.refiner.reset(frame, box)
         self._convention = IDENTITY_CONVENTION
         if self.box_calibration is not None and framed:
             self._convention = self._learn_convention(frame, box, self.box_calibration)
@@ -207,6 +215,14 @@ class Tracker:
             center = self.center_filter.update(center)
         return cxcywh_to_xywh(np.concatenate([center, size]))
 
+    def _refine_center(self, frame: RGBTFrame, proposal_xywh: np.ndarray) -> np.ndarray:
+        """The proposal moved onto the template's match near its centre, where the match is good enough."""
+        if self.refiner is None:
+            return proposal_xywh
+        center, size = np.split(xywh_to_cxcywh(proposal_xywh), 2)
+        refined = self.refiner.refine(frame, center, size)
+        return cxcywh_to_xywh(np.concatenate([refined.center_xy, size])) if refined.accepted else proposal_xywh
+
     @torch.inference_mode()
     def track(self, frame: RGBTFrame, search: SearchRegion | None = None) -> TrackResult:
         """Locate the target in the next frame; `search` looks in another region (a lost target's re-search)."""
@@ -226,6 +242,7 @@ class Tracker:
 
         if not lost:
             proposal = self._smooth_center(self._convention.apply(proposal), searching=search is not None)
+            proposal = self._refine_center(frame, proposal)
             box = update_box(self._box_xywh, proposal, peak, self.box_rules)
             self._box_xywh = clamp_box_xywh(box, frame.size_wh, MIN_BOX_PX)
             self._state = output.state.detach()
