@@ -215,13 +215,20 @@ class Tracker:
             center = self.center_filter.update(center)
         return cxcywh_to_xywh(np.concatenate([center, size]))
 
-    def _refine_center(self, frame: RGBTFrame, proposal_xywh: np.ndarray) -> np.ndarray:
-        """The proposal moved onto the template's match near its centre, where the match is good enough."""
+    def _refine(self, frame: RGBTFrame, proposal_xywh: np.ndarray, previous_wh: np.ndarray) -> np.ndarray:
+        """The proposal moved onto the template's match near its centre where the match is good enough, and
+        given the size the match measured where it measured one (the box rules then pace the change)."""
         if self.refiner is None:
             return proposal_xywh
         center, size = np.split(xywh_to_cxcywh(proposal_xywh), 2)
-        refined = self.refiner.refine(frame, center, size)
-        return cxcywh_to_xywh(np.concatenate([refined.center_xy, size])) if refined.accepted else proposal_xywh
+        # A size search measures the target against the box it has followed so far, not the network's guess.
+        measures_size = self.refiner.refinement.scale_step is not None
+        match = self.refiner.refine(frame, center, previous_wh if measures_size else size)
+        if not match.accepted:
+            return proposal_xywh
+        if match.scale is not None:
+            size = previous_wh * match.scale
+        return cxcywh_to_xywh(np.concatenate([match.center_xy, size]))
 
     @torch.inference_mode()
     def track(self, frame: RGBTFrame, search: SearchRegion | None = None) -> TrackResult:
@@ -242,7 +249,7 @@ class Tracker:
 
         if not lost:
             proposal = self._smooth_center(self._convention.apply(proposal), searching=search is not None)
-            proposal = self._refine_center(frame, proposal)
+            proposal = self._refine(frame, proposal, self._box_xywh[2:])
             box = update_box(self._box_xywh, proposal, peak, self.box_rules)
             self._box_xywh = clamp_box_xywh(box, frame.size_wh, MIN_BOX_PX)
             self._state = output.state.detach()
