@@ -69,9 +69,8 @@ class TemplateRefinement:
 DEFAULT_TEMPLATE_REFINEMENT = TemplateRefinement()
 """The tracker's default (README, "Template refinement"), chosen on the real-appearance and generated
 validation sets with the bundled weights: the centre alone took real appearance from 69.5 to 76.4 SR with val2w
-level (71.6 -> 71.5); measuring the size as well, at steps of 1.1, took real appearance from 76.6 to 86.9 with
-val2w level again (72.2 -> 72.5; steps of 1.03 compared neighbours too close to tell apart and shrank generated
-targets: val2w 58.8)."""
+level (71.6 -> 71.5); measuring the size as well, at steps of 1.1, took real appearance from 76.6 to 86.1 and val2w
+from 72.2 to 73.4 (steps of 1.03 compared sizes too close to tell apart and shrank generated targets: val2w 58.8)."""
 
 
 @dataclass(frozen=True)
