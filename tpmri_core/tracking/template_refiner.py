@@ -13,8 +13,8 @@ The same match measures the target's size: the template is also compared with th
 target were a step smaller and a step larger than the box, and where the correlation clearly peaks in size
 the peak's size replaces the network's. The network's box drifts in size over a real track (median log size
 error 0.017 in frames 1-10 of the real-appearance sequences, 0.068 after frame 70; CSRT on thermal: 0.010 and
-0.024); a target that looks the same at every size (a blur of a few pixels, a
-smooth blob) gives no clear peak, and there the network's size stands.
+0.024); a target that looks the same at every size (a blur of a few pixels, a smooth blob) gives no clear peak,
+and there the network's size stands.
 """
 
 from __future__ import annotations
@@ -165,11 +165,12 @@ class TemplateRefiner:
         number of pixels, which keeps the peaks of different factors comparable.
         """
         side = self.refinement.template_side_px
-        template_wh = (max(int(round(width * side / max(width, height))), 4), max(int(round(height * side / max(width, height))), 4))
+        longer = max(width, height)
+        template_wh = (max(int(round(width * side / longer)), 4), max(int(round(height * side / longer)), 4))
         template = cv2.resize(self._templates[band], template_wh, interpolation=cv2.INTER_LINEAR)
         if float(template.std()) < 1e-3:  # a flat template matches everything equally
             return None
-        sampling = side / (max(width, height) * factor)
+        sampling = side / (longer * factor)
         half_w = (0.5 + self.refinement.radius) * width * factor
         half_h = (0.5 + self.refinement.radius) * height * factor
         x0, y0 = center[0] - half_w, center[1] - half_h
