@@ -133,9 +133,15 @@ class TemplateRefiner:
         rejected = TemplateMatch(center.copy(), -1.0, "", False)
         if not self._templates or width <= 0.0 or height <= 0.0:
             return rejected
-        best = rejected
+        side, longer = self.refinement.template_side_px, max(width, height)
+        template_wh = (max(int(round(width * side / longer)), 4), max(int(round(height * side / longer)), 4))
+        best, templates = rejected, {}
         for band in BANDS:
-            response = self._match(frame, band, center, width, height, 1.0)
+            template = cv2.resize(self._templates[band], template_wh, interpolation=cv2.INTER_LINEAR)
+            if float(template.std()) < 1e-3:  # a flat template matches everything equally
+                continue
+            templates[band] = template
+            response = self._match(getattr(frame, band), template, center, width, height, 1.0)
             if response is not None and response[1] > best.correlation:
                 best = TemplateMatch(response[0], response[1], band, False)
         if best.correlation < self.refinement.min_correlation:
@@ -144,8 +150,9 @@ class TemplateRefiner:
         if step is None:
             return TemplateMatch(best.center_xy, best.correlation, best.band, True)
         # The band that matches measures the size: the same match for a target a step smaller and larger.
-        smaller = self._match(frame, best.band, center, width, height, 1.0 / step)
-        larger = self._match(frame, best.band, center, width, height, step)
+        image, template = getattr(frame, best.band), templates[best.band]
+        smaller = self._match(image, template, center, width, height, 1.0 / step)
+        larger = self._match(image, template, center, width, height, step)
         if smaller is None or larger is None:
             return TemplateMatch(best.center_xy, best.correlation, best.band, True)
         scale = self._scale(smaller[1], best.correlation, larger[1], step)
@@ -157,30 +164,26 @@ class TemplateRefiner:
         return TemplateMatch(center_xy, best.correlation, best.band, True, scale)
 
     def _match(
-        self, frame: RGBTFrame, band: str, center: np.ndarray, width: float, height: float, factor: float
+        self, image: np.ndarray, template: np.ndarray, center: np.ndarray, width: float, height: float, factor: float
     ) -> tuple[np.ndarray, float] | None:
-        """Centre and correlation of one band's best match for a target `factor` times the box's size.
+        """Centre and correlation of the template's best match in one band's image for a target `factor` times
+        the box's size.
 
         The frame is resampled so that such a target fills the template: every factor compares the same
         number of pixels, which keeps the peaks of different factors comparable.
         """
-        side = self.refinement.template_side_px
-        longer = max(width, height)
-        template_wh = (max(int(round(width * side / longer)), 4), max(int(round(height * side / longer)), 4))
-        template = cv2.resize(self._templates[band], template_wh, interpolation=cv2.INTER_LINEAR)
-        if float(template.std()) < 1e-3:  # a flat template matches everything equally
-            return None
-        sampling = side / (longer * factor)
+        template_h, template_w = template.shape[:2]
+        sampling = self.refinement.template_side_px / (max(width, height) * factor)
         half_w = (0.5 + self.refinement.radius) * width * factor
         half_h = (0.5 + self.refinement.radius) * height * factor
         x0, y0 = center[0] - half_w, center[1] - half_h
-        region = _crop_scaled(getattr(frame, band), x0, y0, 2 * half_w, 2 * half_h, sampling)
-        if region.shape[0] < template_wh[1] or region.shape[1] < template_wh[0]:
+        region = _crop_scaled(image, x0, y0, 2 * half_w, 2 * half_h, sampling)
+        if region.shape[0] < template_h or region.shape[1] < template_w:
             return None
         correlation = cv2.matchTemplate(region, template, cv2.TM_CCOEFF_NORMED)
         _, peak, _, (col, row) = cv2.minMaxLoc(correlation)
         x, y = _subpixel_peak(correlation, row, col)
-        matched = np.array([x0 + (x + template_wh[0] / 2) / sampling, y0 + (y + template_wh[1] / 2) / sampling])
+        matched = np.array([x0 + (x + template_w / 2) / sampling, y0 + (y + template_h / 2) / sampling])
         return matched, float(peak)
 
     def _scale(self, smaller: float, unit: float, larger: float, step: float) -> float | None:
