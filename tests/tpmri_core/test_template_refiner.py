@@ -119,7 +119,7 @@ def test_the_scale_search_measures_how_much_the_target_grew(size_factor: float) 
     for _ in range(6):
         refined = refiner.refine(_frame(true_center, size_factor=size_factor), refined.center_xy, size)
         size = size * (refined.scale or 1.0)
-    print(size / TARGET_WH / size_factor); np.testing.assert_allclose(size, np.array(TARGET_WH) * size_factor, rtol=0.035)
+    np.testing.assert_allclose(size, np.array(TARGET_WH) * size_factor, rtol=0.035)
 
 
 def test_a_target_that_looks_the_same_at_every_size_gets_no_scale() -> None:
